@@ -53,10 +53,14 @@ def devstack_command(port):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    parent = os.getppid()
     try:
         while all(child.poll() is None for child in children):
+            if os.getppid() != parent:  # `make` was killed without passing the signal on
+                break
             time.sleep(0.5)
-        click.echo(" ! a process exited; stopping the rest", err=True)
+        else:
+            click.echo(" ! a process exited; stopping the rest", err=True)
     except KeyboardInterrupt:
         pass
     finally:
