@@ -110,7 +110,10 @@ def _clean_state(app):
         from webapp.queues import redis_connection
 
         redis_connection().flushdb()
-    shutil.rmtree(app.config["OUTBOX_DIR"], ignore_errors=True)
+    # Empty the Maildir but keep its folders: the session-wide SMTP catcher keeps writing into them.
+    from webapp.outbox.reader import clear
+
+    clear(app.config["OUTBOX_DIR"])
     yield
 
 

@@ -12,7 +12,8 @@ from webapp.extensions import csrf, db, htmx, login_manager, mail, migrate
 def create_app(config=None):
     app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
     app.config.from_object(config or config_module.config_for())
-    if app.config.get("ENV_NAME") == "prod" and app.config["SECRET_KEY"] == "dev-only-not-secret":
+    # An empty SECRET_KEY= in the environment is as unsafe as none: both would sign sessions with a known key.
+    if app.config.get("ENV_NAME") == "prod" and app.config.get("SECRET_KEY") in (None, "", "dev-only-not-secret"):
         raise RuntimeError("SECRET_KEY must be set in production")
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
     app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)

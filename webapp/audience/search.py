@@ -1,7 +1,23 @@
 """The contact search used by the contact table, list building and "select all results"."""
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, literal, or_
 
 from webapp.audience.models import Contact
+
+# Sorts after every character, so [prefix, prefix + TOP) holds exactly the strings starting with prefix
+# (UTF-8 byte order on SQLite and in PostgreSQL's C collation both follow code points).
+TOP = "\U0010ffff"
+
+
+def _starts_with(column, prefix):
+    """`column` starts with `prefix`, written as a range rather than LIKE.
+
+    A range uses the column's plain btree index on both databases (SQLite's LIKE
+    only does with a NOCASE index and no ESCAPE), and leaves %, _ and \\ literal.
+    The prefix goes through the database's own lower(), like the indexed columns,
+    so both sides fold case the same way (SQLite folds ASCII only).
+    """
+    low = func.lower(literal(prefix))
+    return and_(column >= low, column < low.concat(TOP))
 
 
 def contact_search_clause(query=None, status=None):
@@ -14,16 +30,18 @@ def contact_search_clause(query=None, status=None):
     conditions = []
     if status:
         conditions.append(Contact.status == status)
-    q = (query or "").strip().lower()
+    q = (query or "").strip()
     if q.startswith("@"):
-        conditions.append(Contact.email_domain.startswith(q[1:], autoescape=True))
+        if q[1:]:
+            conditions.append(_starts_with(Contact.email_domain, q[1:]))
     elif q:
+        # email and email_domain are stored lower-cased, so they need no lower() of their own.
         conditions.append(
             or_(
-                Contact.email.startswith(q, autoescape=True),
-                func.lower(Contact.first_name).startswith(q, autoescape=True),
-                func.lower(Contact.last_name).startswith(q, autoescape=True),
-                func.lower(Contact.company).startswith(q, autoescape=True),
+                _starts_with(Contact.email, q),
+                _starts_with(func.lower(Contact.first_name), q),
+                _starts_with(func.lower(Contact.last_name), q),
+                _starts_with(func.lower(Contact.company), q),
             )
         )
     return and_(True, *conditions)

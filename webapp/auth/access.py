@@ -33,7 +33,8 @@ def load_user(session_id):
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or (user.password_hash or "")[-8:] != stamp:
+    # A deactivated user, or a session from before a password change, is logged out.
+    if user is None or not user.active or (user.password_hash or "")[-8:] != stamp:
         return None
     return user
 

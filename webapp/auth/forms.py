@@ -1,8 +1,32 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from webapp.audience.emails import InvalidEmail, normalize_email
 from webapp.auth.models import ROLES
+
+MIN_PASSWORD = 10
+ROLE_CHOICES = [SelectChoice(role, role.title()) for role in ROLES]
+
+
+class NormalizedEmail:
+    """Validates with normalize_email (the one way Mailroom checks addresses) and stores the normalised value."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            field.data = normalize_email(field.data)
+        except InvalidEmail as error:
+            raise ValidationError(str(error)) from error
+
+
+def _new_password(label="Password"):
+    return PasswordField(label, validators=[DataRequired(), Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters.")])
+
+
+def _repeat_password():
+    return PasswordField("Repeat password", validators=[EqualTo("password", message="The passwords differ.")])
 
 
 class LoginForm(FlaskForm):
@@ -16,8 +40,33 @@ class SetupForm(FlaskForm):
 
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email()])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, message="Use at least 10 characters.")])
-    confirm = PasswordField("Repeat password", validators=[EqualTo("password", message="The passwords differ.")])
+    password = _new_password()
+    confirm = _repeat_password()
 
 
-ROLE_CHOICES = [(role, role.title()) for role in ROLES]
+class InviteForm(FlaskForm):
+    """An admin adds a user: with a password now, or an invite link to set one."""
+
+    email = EmailField("Email", validators=[DataRequired(message="Enter the new user's email address."), NormalizedEmail()])
+    name = StringField("Name", validators=[Optional(), Length(max=200)], filters=[lambda s: (s or "").strip()])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="marketer")
+    password = PasswordField("Password (optional)", validators=[
+        Optional(), Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters, or leave it empty to send an invite link."),
+    ])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class SetPasswordForm(FlaskForm):
+    """An invitee (or a user with a reset link) chooses a password."""
+
+    password = _new_password("New password")
+    confirm = _repeat_password()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(message="Enter your current password.")])
+    password = _new_password("New password")
+    confirm = _repeat_password()

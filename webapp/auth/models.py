@@ -23,7 +23,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
 
     @property
-    def is_active(self):  # Flask-Login refuses inactive users at login and on every request
+    def is_active(self):  # Flask-Login refuses inactive users at login; the user loader ends their sessions
         return self.active
 
     @property

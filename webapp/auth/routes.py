@@ -1,14 +1,21 @@
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from webapp.auth import bp, ratelimit
 from webapp.auth.access import admin_required, public
-from webapp.auth.forms import LoginForm, SetupForm
-from webapp.auth.service import any_user_exists, create_user, find_by_email
+from webapp.auth.forms import ROLE_CHOICES, ChangePasswordForm, InviteForm, LoginForm, RoleForm, SetPasswordForm, SetupForm
+from webapp.auth.models import User
+from webapp.auth.service import (
+    UserError, any_user_exists, change_password, change_role, create_user, find_by_email, list_users,
+    password_token, send_password_link, set_active, set_password_from_token, user_for_password_token,
+)
 from webapp.extensions import db
+from webapp.rendering import render, wants_fragment
+from webapp.settings.service import get_settings
+from webapp.settings.smtp import SmtpFailure, smtp_config
 
 
 def _safe_next(target):
@@ -72,7 +79,123 @@ def setup():
     return render_template("auth/setup.html", form=form), 422 if form.is_submitted() else 200
 
 
-@bp.get("/users")
+# --- User administration (admins) -------------------------------------------------------------
+
+
+def _users_page(fragment, status=200, form=None, **context):
+    return render(
+        "auth/users.html", fragment, status=status,
+        users=list_users(), role_choices=ROLE_CHOICES, form=form or InviteForm(formdata=None), **context,
+    )
+
+
+def _issue_password_link(user):
+    """Make a set-password link for the user, email it, and say how that went (the admin sees the link too)."""
+    settings = get_settings()
+    link = settings.site_url + url_for("auth.set_password", token=password_token(user))
+    try:
+        send_password_link(smtp_config(settings, current_app.config), user, link, invited_by=current_user.name or current_user.email)
+        mail_error = None
+    except SmtpFailure as failure:
+        current_app.logger.warning("Could not email the set-password link to %s: %s", user.email, failure)
+        mail_error = str(failure)
+    return {"link_user": user, "link": link, "mail_error": mail_error}
+
+
+@bp.route("/users", methods=["GET", "POST"])
 @admin_required
 def users():
-    return render_template("audience/placeholder.html", title="Users")
+    form = InviteForm()
+    if not form.is_submitted():
+        return _users_page("auth/_users_invite.html")
+    if form.validate():
+        try:
+            user = create_user(form.email.data, form.password.data or None, role=form.role.data, name=form.name.data)
+        except UserError as error:
+            form.email.errors.append(str(error))
+        else:
+            notice = {"link_user": user, "created": True}
+            if not form.password.data:
+                notice = _issue_password_link(user) | notice
+            # A fresh, empty form, the notice above it, and the table refreshed out of band.
+            return _users_page("auth/_users_invite.html", oob=True, notice=notice)
+    return _users_page("auth/_users_invite.html", status=422, form=form)
+
+
+def _row_action(user_id, change):
+    """Apply a row action; answer the row for htmx (with the refusal, 422, if a guard rail says no)."""
+    error = None
+    try:
+        user = change()
+    except UserError as refusal:
+        db.session.rollback()
+        error, user = str(refusal), db.session.get(User, user_id)
+        if user is None:
+            abort(404)
+    if wants_fragment():
+        return render_template("auth/_users_row.html", user=user, error=error, role_choices=ROLE_CHOICES), 422 if error else 200
+    flash(error or f"{user.email} updated.", "error" if error else "success")
+    return redirect(url_for("auth.users"), 303)
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def user_role(user_id):
+    form = RoleForm()
+    if not form.validate():
+        abort(400)
+    return _row_action(user_id, lambda: change_role(user_id, form.role.data, acting_user_id=current_user.id))
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def user_active(user_id):
+    active = request.form.get("active") == "1"
+    return _row_action(user_id, lambda: set_active(user_id, active, acting_user_id=current_user.id))
+
+
+@bp.post("/users/<int:user_id>/link")
+@admin_required
+def user_link(user_id):
+    """A new set-password link (a fresh invite, or a reset for someone who forgot their password)."""
+    user = db.session.get(User, user_id) or abort(404)
+    if not user.active:
+        abort(409, "Reactivate the user before sending them a link.")
+    return _users_page("auth/_users_notice.html", notice=_issue_password_link(user))
+
+
+# --- Passwords (everyone) -------------------------------------------------------------------------
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@public
+def set_password(token):
+    """Where an invite or reset link lands: the user chooses a password and is logged in."""
+    user = user_for_password_token(token)
+    if user is None:
+        return render_template("auth/set_password.html", user=None), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        set_password_from_token(user, form.password.data)
+        login_user(user)
+        flash("Your password is set. Welcome to Mailroom.", "success")
+        return redirect(url_for("system.home"), 303)
+    return render_template("auth/set_password.html", user=user, form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = change_password(current_user.id, form.current_password.data, form.password.data)
+        except UserError as error:
+            form.current_password.errors.append(str(error))
+        else:
+            login_user(user)  # this session gets the new stamp; the others no longer match it
+            if wants_fragment():
+                return render("auth/account.html", "auth/_account_password.html", form=ChangePasswordForm(formdata=None), saved=True)
+            flash("Password changed. Your other sessions are logged out.", "success")
+            return redirect(url_for("auth.account"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render("auth/account.html", "auth/_account_password.html", status=status, form=form)

@@ -1,11 +1,51 @@
-from flask import render_template
+from flask import current_app, flash, redirect, url_for
 
 from webapp.auth.access import admin_required
+from webapp.rendering import render, wants_fragment
 from webapp.settings import bp
-from webapp.settings.service import get_settings
+from webapp.settings.forms import SettingsForm, SmtpTestForm
+from webapp.settings.service import get_settings, update_settings
+from webapp.settings.smtp import SmtpFailure, send_test_email, smtp_config
 
 
-@bp.get("/")
+def _render(fragment, form=None, test_form=None, status=200, **context):
+    """The settings page, or one of its fragments (the form, or the SMTP test result) for htmx."""
+    settings = get_settings()
+    return render(
+        "settings/index.html", fragment, status=status,
+        form=form or SettingsForm(formdata=None, obj=settings),
+        test_form=test_form or SmtpTestForm(formdata=None),
+        settings=settings, smtp=smtp_config(settings, current_app.config), **context,
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
 @admin_required
 def index():
-    return render_template("settings/index.html", settings=get_settings())
+    form = SettingsForm(obj=get_settings())
+    if not form.is_submitted():
+        return _render("settings/_form.html", form)
+    if not form.validate():
+        return _render("settings/_form.html", form, status=422)
+    update_settings(form.values(), smtp_password=form.smtp_password.data, clear_smtp_password=form.clear_smtp_password.data)
+    if wants_fragment():
+        # Swapped in place, so the admin keeps their scroll position; the fragment shows the notice.
+        return _render("settings/_form.html", saved=True)
+    flash("Settings saved.", "success")
+    return redirect(url_for("settings.index"), 303)
+
+
+@bp.post("/smtp-test")
+@admin_required
+def smtp_test():
+    """Send a test email through the saved SMTP settings and say what the server answered."""
+    test_form = SmtpTestForm()
+    if not test_form.validate():
+        return _render("settings/_smtp_test.html", test_form=test_form, status=422)
+    config = smtp_config(get_settings(), current_app.config)
+    try:
+        result, ok = send_test_email(config, test_form.recipient.data), True
+    except SmtpFailure as failure:
+        current_app.logger.warning("SMTP test to %s failed: %s", test_form.recipient.data, failure)
+        result, ok = str(failure), False
+    return _render("settings/_smtp_test.html", test_form=test_form, result=result, ok=ok)

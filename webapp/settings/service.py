@@ -1,6 +1,21 @@
 """The single settings row, read by every part that sends, tracks or filters."""
+from urllib.parse import urlsplit
+
 from webapp.extensions import db
 from webapp.settings.models import AppSettings
+
+# What an admin may change through update_settings(); the SMTP password has its own rules.
+EDITABLE_FIELDS = (
+    "max_per_hour", "batch_size", "max_recipients_per_send",
+    "optout_link_mandatory", "postal_address",
+    "open_tracking", "click_tracking", "verp", "site_url",
+    "inactivity_days",
+    "smtp_host", "smtp_port", "smtp_username", "smtp_security", "from_name", "from_email",
+)
+
+
+class InvalidSiteUrl(ValueError):
+    """str(error) says what is wrong with the URL, in words for people."""
 
 
 def get_settings():
@@ -9,4 +24,37 @@ def get_settings():
         settings = AppSettings(id=1)
         db.session.add(settings)
         db.session.flush()
+    return settings
+
+
+def normalize_site_url(raw):
+    """The public address of this Mailroom, as every tracking and invite link starts with it."""
+    url = (raw or "").strip()
+    if not url:
+        raise InvalidSiteUrl("Enter the address people reach Mailroom at, e.g. https://mail.example.com.")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidSiteUrl("Use an absolute http:// or https:// address, e.g. https://mail.example.com.")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise InvalidSiteUrl("Leave out the ?query and #fragment: tracking links add their own.")
+    if parts.username or parts.password:
+        raise InvalidSiteUrl("Leave out the user name and password: the address is in every email sent.")
+    try:
+        parts.port  # noqa: B018  (raises on a port outside 0..65535)
+    except ValueError as error:
+        raise InvalidSiteUrl("The port in the address is not a valid number.") from error
+    return url.rstrip("/")
+
+
+def update_settings(values, smtp_password=None, clear_smtp_password=False):
+    """Store validated values. A blank smtp_password keeps the stored one (the field is write-only)."""
+    settings = get_settings()
+    for name in EDITABLE_FIELDS:
+        if name in values:
+            setattr(settings, name, values[name])
+    if clear_smtp_password:
+        settings.smtp_password = ""
+    elif smtp_password:
+        settings.smtp_password = smtp_password
+    db.session.commit()
     return settings

@@ -11,6 +11,6 @@ class AppContextWorker(SimpleWorker):
 
     app = None
 
-    def perform_job(self, job, queue):
+    def perform_job(self, job, queue, *args, **kwargs):  # RQ 3 also passes the execution
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)

@@ -1,0 +1,244 @@
+"""Contacts one at a time and as a browsable table: listing with keyset pages, detail, edit, delete."""
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import DateTime, String, case, delete, func, or_, select, type_coerce
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
+from sqlalchemy.orm import selectinload
+
+from webapp.audience.emails import email_domain
+from webapp.audience.models import Contact, ListMembership, Suppression
+from webapp.audience.search import contact_search_clause
+from webapp.extensions import db
+
+PAGE_SIZE = 50
+# Counting every match of a broad search over a million rows costs more than the page itself;
+# counting stops here and the page says "more than 10,000". Below it the count is exact and
+# cheap, because it walks the same index ranges as the search.
+COUNT_CAP = 10_000
+
+# Sort key -> the expression rows are ordered by. Each has an index (see the contacts migration);
+# ties are broken by id, so every row has one place and keyset pages never skip or repeat.
+SORTS = {
+    "email": Contact.email,
+    "name": func.lower(Contact.last_name),
+    "company": func.lower(Contact.company),
+    "status": Contact.status,
+    "last_activity": Contact.last_activity_at,
+    "created": Contact.created_at,
+}
+NULLABLE_SORTS = {"last_activity"}
+DEFAULT_SORT = "created"
+DEFAULT_DIRECTION = "desc"
+
+
+@dataclass
+class ContactPage:
+    contacts: list
+    total: int
+    total_is_exact: bool
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+
+def _sort_expression(sort):
+    expression = SORTS[sort]
+    if isinstance(expression.type, DateTime) and db.engine.dialect.name == "sqlite":
+        # SQLite keeps datetimes as text in more than one shape ("…12:00:00" from CURRENT_TIMESTAMP,
+        # "…12:00:00.000000" from SQLAlchemy); comparing as text, with the cursor holding the stored
+        # text verbatim, keeps ties equal.
+        return type_coerce(expression, String), False
+    return expression, isinstance(expression.type, DateTime)
+
+
+def encode_cursor(value, contact_id):
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([value, contact_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token, parse_datetime=False):
+    """(value, id) from a cursor, or None when the token is missing or not one of ours."""
+    if not token:
+        return None
+    try:
+        value, contact_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(contact_id, int) or not (value is None or isinstance(value, str)):
+            return None
+        if parse_datetime and value is not None:
+            value = datetime.fromisoformat(value)
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    return value, contact_id
+
+
+def _scan(where, key, nullable, descending, cursor, limit, order_index=True):
+    """Up to `limit` (contact, key value) rows after `cursor` in the given direction.
+
+    The order is: rows with a value by (key, id), then rows without one (never active) by id.
+    Each part is one index range, which a single ORDER BY with NULLs could not be on both
+    databases (they put NULLs at opposite ends). `order_index` says which index drives the
+    query: the sort key's (walk it, filtering) or the search's (collect the matches, sort them).
+    """
+    plain_key = key
+    if order_index:
+        # Opaque to the planner, so it cannot pick a search index and sort every match.
+        where = case((where, 1), else_=0) == 1
+        id_column = Contact.id
+    else:
+        key, id_column = _unindexed(key), _unindexed(Contact.id)
+    parts = [False, True] if nullable else [False]
+    if descending:
+        parts.reverse()
+    rows = []
+    for null_part in parts:
+        statement = select(Contact, plain_key.label("sort_key")).where(where)
+        if nullable:
+            statement = statement.where(key.is_(None) if null_part else key.is_not(None))
+        if cursor is not None:
+            value, last_id = cursor
+            if (value is None) != null_part:
+                continue  # the cursor lies in a later part
+            after = (lambda a, b: a < b) if descending else (lambda a, b: a > b)
+            if null_part:
+                statement = statement.where(after(id_column, last_id))
+            else:
+                # key >= value narrows the index range; the OR only sorts out the ties.
+                at_or_after = key <= value if descending else key >= value
+                statement = statement.where(at_or_after, or_(after(key, value), after(id_column, last_id)))
+            cursor = None
+        order = [id_column] if null_part else [key, id_column]
+        statement = statement.order_by(*(c.desc() if descending else c.asc() for c in order))
+        rows += db.session.execute(statement.limit(limit - len(rows))).all()
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _unindexed(expression):
+    """The same value, but SQLite will not walk an index to order by it (its "+x" idiom)."""
+    if db.engine.dialect.name != "sqlite":
+        return expression
+    return UnaryExpression(expression, operator=custom_op("+"), type_=expression.type)
+
+
+def count_contacts(where, cap=COUNT_CAP):
+    """(count, exact): the number of matches, or (cap, False) when there are more than `cap`."""
+    matches = select(Contact.id).where(where).limit(cap + 1).subquery()
+    count = db.session.scalar(select(func.count()).select_from(matches))
+    return (cap, False) if count > cap else (count, True)
+
+
+def contact_page(query=None, status=None, sort=DEFAULT_SORT, direction=DEFAULT_DIRECTION,
+                 after=None, before=None, size=PAGE_SIZE):
+    """One page of the contact table. `after`/`before` are cursors from a previous page's links."""
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    descending = (direction or DEFAULT_DIRECTION) == "desc"
+    key, parse_datetime = _sort_expression(sort)
+    where = contact_search_clause(query, status)
+    backward = bool(before) and not after
+    cursor = decode_cursor(before if backward else after, parse_datetime)
+    total, exact = count_contacts(where)
+    # A search with few matches is answered from its own indexes, sorting the matches; otherwise
+    # the matches are dense enough that walking the sort index finds a page almost at once.
+    few_matches = exact and (query or status)
+    rows = _scan(where, key, sort in NULLABLE_SORTS, descending != backward, cursor, size + 1, order_index=not few_matches)
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+    page = ContactPage([row.Contact for row in rows], total, exact)
+    if rows:
+        first, last = (encode_cursor(row.sort_key, row.Contact.id) for row in (rows[0], rows[-1]))
+        # Going forward, there is a previous page if we came from one; going back, a next page.
+        page.next_cursor = last if (more if not backward else cursor is not None) else None
+        page.previous_cursor = first if (more if backward else cursor is not None) else None
+    return page
+
+
+def get_contact(contact_id):
+    return db.session.get(Contact, contact_id, options=[selectinload(Contact.memberships).selectinload(ListMembership.target_list)])
+
+
+def email_taken(email, except_id=None):
+    statement = select(Contact.id).where(Contact.email == email)
+    if except_id is not None:
+        statement = statement.where(Contact.id != except_id)
+    return db.session.scalar(statement) is not None
+
+
+def update_contact(contact, *, email, first_name, last_name, company, status, custom_fields):
+    """Save edited facts; `email` must already be normalised (emails.normalize_email)."""
+    contact.email = email
+    contact.email_domain = email_domain(email)
+    contact.first_name = first_name
+    contact.last_name = last_name
+    contact.company = company
+    contact.status = status
+    contact.custom_fields = dict(custom_fields)
+    db.session.commit()
+    return contact
+
+
+def delete_contact(contact_id):
+    """Delete a contact and (by cascade) its list memberships. True if it existed."""
+    deleted = db.session.execute(delete(Contact).where(Contact.id == contact_id)).rowcount
+    db.session.commit()
+    return bool(deleted)
+
+
+def suppressions_for(contact):
+    """The suppressions that stop this contact being emailed: its address or its whole domain."""
+    return db.session.scalars(
+        select(Suppression)
+        .where(or_(Suppression.email == contact.email, Suppression.domain == contact.email_domain))
+        .order_by(Suppression.created_at)
+    ).all()
+
+
+@dataclass
+class TimelineEntry:
+    """One thing that happened to a contact. `details` are label/value pairs shown in a popover."""
+
+    at: datetime
+    kind: str  # also the CSS/icon hook: created, list_added, list_opted_out, suppressed, later email_*
+    icon: str
+    title: str
+    details: dict = field(default_factory=dict)
+    is_email: bool = False
+
+
+def _created_entries(contact):
+    yield TimelineEntry(contact.created_at, "created", "✚", "Contact created", {"Email": contact.email})
+
+
+def _membership_entries(contact):
+    for membership in contact.memberships:
+        name = membership.target_list.name
+        yield TimelineEntry(membership.added_at, "list_added", "☰", f"Added to {name}", {"List": name})
+        if membership.opted_out_at:
+            yield TimelineEntry(membership.opted_out_at, "list_opted_out", "⊘", f"Opted out of {name}",
+                                {"List": name, "Other lists": "not affected"})
+
+
+def _suppression_entries(contact):
+    for suppression in suppressions_for(contact):
+        scope = f"address {suppression.email}" if suppression.email else f"domain {suppression.domain}"
+        yield TimelineEntry(suppression.created_at, "suppressed", "⛔", f"Suppressed ({suppression.reason.replace('_', ' ')})",
+                            {"Scope": scope, "Reason": suppression.reason.replace("_", " "), "Source": suppression.source or "—"})
+
+
+# Each source turns one kind of history into entries; sending adds its own (emails sent, delivered,
+# opened...) by appending a function here that yields TimelineEntry(..., is_email=True).
+TIMELINE_SOURCES = [_created_entries, _membership_entries, _suppression_entries]
+
+
+def contact_timeline(contact):
+    """Everything that happened to the contact, newest first."""
+    entries = [entry for source in TIMELINE_SOURCES for entry in source(contact)]
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)

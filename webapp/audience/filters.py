@@ -1,0 +1,190 @@
+"""List-building filters: rows of conditions (plain dicts) turned into one SQL WHERE clause over contacts.
+
+A condition is `{"field": ..., "op": ..., "value": ..., "key": ...}` ("key" names the
+custom field when field is "custom"). Conditions combine with AND; no condition
+means every contact. The clause is used in INSERT .. SELECT, so a filter that
+matches a million contacts never brings one of them into Python.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from webapp.audience.models import CONTACT_STATUSES, Contact, ListMembership, TargetList
+from webapp.extensions import db
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    kind: str  # "text", "status", "date" or "list": decides the operators and the value input
+
+
+FIELDS = {
+    "email": Field("Email", "text"),
+    "email_domain": Field("Email domain", "text"),
+    "first_name": Field("First name", "text"),
+    "last_name": Field("Last name", "text"),
+    "company": Field("Company", "text"),
+    "status": Field("Status", "status"),
+    "created_at": Field("Created at", "date"),
+    "last_activity_at": Field("Last activity at", "date"),
+    "custom": Field("Custom field…", "text"),
+    "list": Field("Target list", "list"),
+}
+
+OPERATORS = {
+    "equals": "equals",
+    "not_equals": "does not equal",
+    "contains": "contains",
+    "starts_with": "starts with",
+    "is_empty": "is empty",
+    "is_not_empty": "is not empty",
+    "before": "is before",
+    "after": "is after",
+    "in_last_days": "is in the last N days",
+    "member_of": "is a member of",
+    "not_member_of": "is not a member of",
+}
+
+OPERATORS_BY_KIND = {
+    "text": ("equals", "not_equals", "contains", "starts_with", "is_empty", "is_not_empty"),
+    "status": ("equals", "not_equals"),
+    # last_activity_at is empty for contacts who never opened or clicked.
+    "date": ("before", "after", "in_last_days", "is_empty", "is_not_empty"),
+    "list": ("member_of", "not_member_of"),
+}
+
+VALUELESS = {"is_empty", "is_not_empty"}
+# Custom field keys end up in a JSON path; a conservative alphabet keeps the path literal on every database.
+CUSTOM_KEY = re.compile(r"^[\w][\w .-]{0,63}$")
+MAX_DAYS = 36500
+
+
+class FilterError(ValueError):
+    """Some conditions are not usable; `problems` maps row index to a message for people."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(f"condition {i + 1}: {m}" for i, m in sorted(problems.items())))
+        self.problems = problems
+
+
+def blank_condition():
+    return {"field": "email_domain", "op": "equals", "value": "", "key": ""}
+
+
+def operators_for(field):
+    return OPERATORS_BY_KIND[FIELDS[field].kind] if field in FIELDS else ()
+
+
+def _problem(condition):
+    """What is wrong with one condition, or None."""
+    field, op = condition.get("field"), condition.get("op")
+    value = (condition.get("value") or "").strip()
+    if field not in FIELDS:
+        return "Choose a field."
+    if op not in operators_for(field):
+        return f"“{OPERATORS.get(op, op)}” does not apply to {FIELDS[field].label.rstrip('…').lower()}; choose another operator."
+    if field == "custom" and not CUSTOM_KEY.match((condition.get("key") or "").strip()):
+        return "Type the custom field's name (letters, digits, spaces, “_”, “-” or “.”)."
+    if op in VALUELESS:
+        return None
+    if not value:
+        return "Enter a value."
+    kind = FIELDS[field].kind
+    if op in ("before", "after"):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return f"“{value}” is not a date; use YYYY-MM-DD, e.g. 2025-03-31."
+    elif op == "in_last_days" and not (value.isdigit() and 1 <= int(value) <= MAX_DAYS):
+        return f"Enter a whole number of days between 1 and {MAX_DAYS}."
+    elif kind == "status" and value not in CONTACT_STATUSES:
+        return f"Status must be one of: {', '.join(CONTACT_STATUSES)}."
+    elif kind == "list" and not (value.isdigit() and db.session.get(TargetList, int(value))):
+        return "Choose an existing target list."
+    return None
+
+
+def with_fitting_operators(conditions):
+    """The builder's rows after a field change: an operator that no longer applies becomes the field's first."""
+    return [
+        dict(c, op=c.get("op") if c.get("op") in operators_for(c.get("field")) else next(iter(operators_for(c.get("field"))), ""))
+        for c in conditions
+    ]
+
+
+def problems(conditions):
+    """{row index: message} for every unusable condition; empty when all are fine."""
+    found = {i: _problem(c) for i, c in enumerate(conditions)}
+    return {i: message for i, message in found.items() if message}
+
+
+def _column(condition):
+    field = condition["field"]
+    if field == "custom":
+        # JSON path access that SQLAlchemy renders for both SQLite (json_extract) and PostgreSQL (->>).
+        return Contact.custom_fields[condition["key"].strip()].as_string()
+    return getattr(Contact, field)
+
+
+def _text_clause(column, op, value):
+    lowered, needle = func.lower(column), value.lower()
+    if op == "equals":
+        return lowered == needle
+    if op == "not_equals":
+        # A missing custom field "does not equal" anything, as people read it.
+        return or_(column.is_(None), lowered != needle)
+    if op == "contains":
+        return lowered.contains(needle, autoescape=True)
+    return lowered.startswith(needle, autoescape=True)
+
+
+def _date_clause(column, op, value, now):
+    if op == "in_last_days":
+        return column >= now - timedelta(days=int(value))
+    day = datetime.combine(date.fromisoformat(value), datetime.min.time())
+    # Whole days: "before 2025-03-31" excludes that day, "after" starts the day after.
+    return column < day if op == "before" else column >= day + timedelta(days=1)
+
+
+def _condition_clause(condition, now):
+    op, value = condition["op"], (condition.get("value") or "").strip()
+    if op in ("member_of", "not_member_of"):
+        on_list = exists().where(ListMembership.list_id == int(value), ListMembership.contact_id == Contact.id)
+        return on_list if op == "member_of" else ~on_list
+    column = _column(condition)
+    if op in VALUELESS:
+        empty = or_(column.is_(None), column == "") if FIELDS[condition["field"]].kind == "text" else column.is_(None)
+        return empty if op == "is_empty" else ~empty
+    if FIELDS[condition["field"]].kind == "date":
+        return _date_clause(column, op, value, now)
+    if FIELDS[condition["field"]].kind == "status":
+        return column == value if op == "equals" else column != value
+    return _text_clause(column, op, value)
+
+
+def filter_clause(conditions, now=None):
+    """One WHERE clause over Contact for all conditions (AND). Raises FilterError if any is unusable."""
+    found = problems(conditions)
+    if found:
+        raise FilterError(found)
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    return and_(True, *(_condition_clause(c, now) for c in conditions))
+
+
+def preview(conditions, sample_size=5, now=None):
+    """How many contacts match, and the first few of them, for the builder's live preview."""
+    clause = filter_clause(conditions, now)
+    count = db.session.scalar(select(func.count()).select_from(Contact).where(clause))
+    sample = db.session.scalars(select(Contact).where(clause).order_by(Contact.id).limit(sample_size)).all()
+    return count, sample
+
+
+def conditions_from_form(form):
+    """Rows from a MultiDict with repeated field/op/value/key inputs, in page order."""
+    columns = [form.getlist(name) for name in ("field", "op", "value", "key")]
+    width = max(map(len, columns), default=0)
+    padded = [column + [""] * (width - len(column)) for column in columns]
+    return [dict(field=f, op=o, value=v, key=k) for f, o, v, k in zip(*padded)]

@@ -1,0 +1,50 @@
+"""Forms for target lists and suppressions."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from webapp.audience.emails import InvalidEmail
+from webapp.audience.lists import name_taken
+from webapp.audience.models import SUPPRESSION_REASONS
+from webapp.audience.suppressions import parse_entry
+
+REASON_LABELS = {
+    "hard_bounce": "Hard bounce",
+    "complaint": "Spam complaint",
+    "unsubscribe": "Unsubscribe",
+    "manual": "Manual",
+    "invalid": "Invalid address",
+}
+REASON_CHOICES = [SelectChoice(reason, REASON_LABELS[reason]) for reason in SUPPRESSION_REASONS]
+
+
+class ListForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Give the list a name."), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, list_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.list_id = list_id
+
+    def validate_name(self, field):
+        if name_taken(field.data, except_id=self.list_id):
+            raise ValidationError(f"A list named “{field.data.strip()}” already exists. Choose another name.")
+
+
+class SuppressionForm(FlaskForm):
+    entry = StringField("Email or domain", validators=[DataRequired(message="Enter an email address or a domain.")])
+    reason = SelectField("Reason", choices=REASON_CHOICES, default="manual")
+    source = StringField("Source note", validators=[Optional(), Length(max=200)])
+
+    def validate_entry(self, field):
+        try:
+            self.parsed = parse_entry(field.data)
+        except InvalidEmail as error:
+            raise ValidationError(str(error)) from error
+
+
+class SuppressionImportForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file to import.")])
+    reason = SelectField("Reason for lines without one", choices=REASON_CHOICES, default="manual")
+    source = StringField("Source note", validators=[Optional(), Length(max=200)])

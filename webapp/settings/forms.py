@@ -1,0 +1,71 @@
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from webapp.auth.forms import NormalizedEmail
+from webapp.settings.service import EDITABLE_FIELDS, InvalidSiteUrl, normalize_site_url
+from webapp.settings.smtp import SECURITY_CHOICES
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+_HOSTNAME = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
+SECURITY_LABELS = {"none": "None (plain SMTP)", "starttls": "STARTTLS (usually port 587)", "ssl": "SSL/TLS (usually port 465)"}
+
+
+class SettingsForm(FlaskForm):
+    # Sending limits
+    max_per_hour = IntegerField("Max emails per hour", validators=[
+        Optional(), NumberRange(min=1, message="Enter 1 or more, or leave it empty for no hourly limit.")])
+    batch_size = IntegerField("Batch size", validators=[
+        InputRequired(message="Enter a batch size between 1 and 10,000."),
+        NumberRange(min=1, max=10_000, message="Enter a batch size between 1 and 10,000.")])
+    max_recipients_per_send = IntegerField("Max recipients per mass email", validators=[
+        Optional(), NumberRange(min=1, message="Enter 1 or more, or leave it empty for no cap.")])
+    # Compliance
+    optout_link_mandatory = BooleanField("Every email must carry an opt-out link")
+    postal_address = TextAreaField("Postal address", validators=[Length(max=1000)], filters=[_strip])
+    # Tracking
+    open_tracking = BooleanField("Track opens")
+    click_tracking = BooleanField("Track clicks")
+    verp = BooleanField("VERP return paths")
+    site_url = StringField("Site URL", filters=[_strip])
+    # Audience
+    inactivity_days = IntegerField("Inactivity exclusion (days)", validators=[
+        Optional(), NumberRange(min=1, max=36_500, message="Enter a number of days from 1 to 36,500, or leave it empty to turn the rule off.")])
+    # SMTP
+    smtp_host = StringField("SMTP host", validators=[Length(max=255)], filters=[_strip])
+    smtp_port = IntegerField("Port", default=587, validators=[
+        InputRequired(message="Enter the SMTP port, e.g. 587."),
+        NumberRange(min=1, max=65535, message="A port is a number from 1 to 65535.")])
+    smtp_username = StringField("Username", validators=[Length(max=255)], filters=[_strip])
+    smtp_password = PasswordField("Password", validators=[Length(max=255)])
+    clear_smtp_password = BooleanField("Remove the stored password")
+    smtp_security = SelectField("Security", choices=[SelectChoice(c, SECURITY_LABELS[c]) for c in SECURITY_CHOICES])
+    from_name = StringField("From name", validators=[Length(max=200)], filters=[_strip])
+    from_email = EmailField("From email", validators=[Optional(), NormalizedEmail()], filters=[_strip])
+
+    def validate_site_url(self, field):
+        try:
+            field.data = normalize_site_url(field.data)
+        except InvalidSiteUrl as error:
+            raise ValidationError(str(error)) from error
+
+    def validate_smtp_host(self, field):
+        if field.data and not _HOSTNAME.fullmatch(field.data):
+            raise ValidationError("Enter just the host name, e.g. smtp.example.com: no scheme, path or port (the port has its own field).")
+
+    def validate_from_name(self, field):
+        if field.data and not self.from_email.data:
+            raise ValidationError("Enter the From email too, or leave both empty to use the app's default sender.")
+
+    def values(self):
+        return {name: getattr(self, name).data for name in EDITABLE_FIELDS}
+
+
+class SmtpTestForm(FlaskForm):
+    recipient = EmailField("Send a test email to", validators=[DataRequired(message="Enter the address to send the test to."), NormalizedEmail()])
