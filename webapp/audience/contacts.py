@@ -77,10 +77,11 @@ def decode_cursor(token, parse_datetime=False):
     return value, contact_id
 
 
-def _scan(where, key, nullable, descending, cursor, limit, order_index=True):
-    """Up to `limit` (contact, key value) rows after `cursor` in the given direction.
+def _scan(where, key, nullable, descending, backward, cursor, limit, order_index=True):
+    """Up to `limit` (contact, key value) rows after `cursor`, or before it when `backward`.
 
-    The order is: rows with a value by (key, id), then rows without one (never active) by id.
+    The order is: rows with a value by (key, id), then rows without one (never active) by id,
+    both parts in the chosen direction, so never-active contacts come last either way.
     Each part is one index range, which a single ORDER BY with NULLs could not be on both
     databases (they put NULLs at opposite ends). `order_index` says which index drives the
     query: the sort key's (walk it, filtering) or the search's (collect the matches, sort them).
@@ -93,8 +94,9 @@ def _scan(where, key, nullable, descending, cursor, limit, order_index=True):
     else:
         key, id_column = _unindexed(key), _unindexed(Contact.id)
     parts = [False, True] if nullable else [False]
-    if descending:
+    if backward:
         parts.reverse()
+    descending = descending != backward  # walking back is walking the opposite way
     rows = []
     for null_part in parts:
         statement = select(Contact, plain_key.label("sort_key")).where(where)
@@ -147,7 +149,7 @@ def contact_page(query=None, status=None, sort=DEFAULT_SORT, direction=DEFAULT_D
     # A search with few matches is answered from its own indexes, sorting the matches; otherwise
     # the matches are dense enough that walking the sort index finds a page almost at once.
     few_matches = exact and (query or status)
-    rows = _scan(where, key, sort in NULLABLE_SORTS, descending != backward, cursor, size + 1, order_index=not few_matches)
+    rows = _scan(where, key, sort in NULLABLE_SORTS, descending, backward, cursor, size + 1, order_index=not few_matches)
     more = len(rows) > size
     rows = rows[:size]
     if backward:

@@ -1,12 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, SelectField, StringField
+from wtforms import FieldList, Form, FormField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.audience.contacts import email_taken
 from webapp.audience.emails import InvalidEmail, normalize_email
 from webapp.audience.models import CONTACT_STATUSES
 
-STATUS_CHOICES = [(status, status.title()) for status in CONTACT_STATUSES]
+STATUS_CHOICES = [SelectChoice(status, status.title()) for status in CONTACT_STATUSES]
 
 
 class ContactFilterForm(FlaskForm):
@@ -16,7 +16,7 @@ class ContactFilterForm(FlaskForm):
         csrf = False
 
     q = StringField("Search", validators=[Length(max=200)])
-    status = SelectField("Status", choices=[("", "All statuses"), *STATUS_CHOICES], validate_choice=False)
+    status = SelectField("Status", choices=[SelectChoice("", "All statuses"), *STATUS_CHOICES], validate_choice=False)
 
 
 class CustomFieldRow(Form):

@@ -16,10 +16,14 @@ class Contact(db.Model):
     __tablename__ = "contacts"
     __table_args__ = (
         CheckConstraint(f"status IN {CONTACT_STATUSES}", name="status"),
-        # Prefix search (the contact list) on each searchable column, case-insensitively.
+        # Prefix search (the contact list) on each searchable column, case-insensitively; the
+        # sortable ones end in id, the keyset pages' tie-breaker, so a page walks one index range.
         Index("ix_contacts_first_name_lower", func.lower("first_name")),
-        Index("ix_contacts_last_name_lower", func.lower("last_name")),
-        Index("ix_contacts_company_lower", func.lower("company")),
+        Index("ix_contacts_last_name_lower_id", func.lower("last_name"), "id"),
+        Index("ix_contacts_company_lower_id", func.lower("company"), "id"),
+        Index("ix_contacts_status_id", "status", "id"),
+        Index("ix_contacts_created_at_id", "created_at", "id"),
+        Index("ix_contacts_last_activity_at_id", "last_activity_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,9 +34,9 @@ class Contact(db.Model):
     last_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     company: Mapped[str] = mapped_column(String(200), default="", server_default="")
     custom_fields: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active", index=True)
-    last_activity_at: Mapped[datetime | None] = mapped_column(index=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    last_activity_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     memberships: Mapped[list["ListMembership"]] = relationship(back_populates="contact", cascade="all, delete-orphan", passive_deletes=True)

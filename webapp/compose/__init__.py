@@ -3,9 +3,15 @@
 The modules here are plain services (no request, no current_user): rendering.py compiles and
 renders placeholders in a sandbox, links.py rewrites links to signed click URLs, tokens.py signs
 the ids in tracking URLs, mime.py builds the final message bytes, verp.py and dkim_signing.py
-handle the envelope sender and the signature.
+handle the envelope sender and the signature. service.py and send_test.py serve the pages
+in routes/ (templates, tracking URLs).
 """
+from flask import Blueprint
+
+bp = Blueprint("compose", __name__)
 
 
 def init_app(app):
-    """Registered by the lead once compose has pages; the engine itself needs no app setup."""
+    from webapp.compose import routes  # noqa: F401  (routes register on bp)
+
+    app.register_blueprint(bp)

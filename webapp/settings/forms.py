@@ -5,7 +5,8 @@ from wtforms import BooleanField, EmailField, IntegerField, PasswordField, Selec
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.auth.forms import NormalizedEmail
-from webapp.settings.service import EDITABLE_FIELDS, InvalidSiteUrl, normalize_site_url
+from webapp.compose.dkim_signing import InvalidDkimKey, check_private_key
+from webapp.settings.service import EDITABLE_FIELDS, InvalidSiteUrl, get_settings, normalize_site_url
 from webapp.settings.smtp import SECURITY_CHOICES
 
 
@@ -14,6 +15,8 @@ def _strip(value):
 
 
 _HOSTNAME = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
+_DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}")
+_SELECTOR = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 SECURITY_LABELS = {"none": "None (plain SMTP)", "starttls": "STARTTLS (usually port 587)", "ssl": "SSL/TLS (usually port 465)"}
 
 
@@ -48,6 +51,11 @@ class SettingsForm(FlaskForm):
     smtp_security = SelectField("Security", choices=[SelectChoice(c, SECURITY_LABELS[c]) for c in SECURITY_CHOICES])
     from_name = StringField("From name", validators=[Length(max=200)], filters=[_strip])
     from_email = EmailField("From email", validators=[Optional(), NormalizedEmail()], filters=[_strip])
+    # DKIM signing. The key field is named unlike the column, so obj= never fills it: write-only.
+    dkim_domain = StringField("Signing domain (d=)", filters=[_strip, lambda v: v.lower().rstrip(".") if v else v])
+    dkim_selector = StringField("Selector (s=)", filters=[_strip])
+    dkim_key = TextAreaField("Private key (PEM)", validators=[Length(max=20_000)])
+    clear_dkim_key = BooleanField("Remove the stored key")
 
     def validate_site_url(self, field):
         try:
@@ -62,6 +70,31 @@ class SettingsForm(FlaskForm):
     def validate_from_name(self, field):
         if field.data and not self.from_email.data:
             raise ValidationError("Enter the From email too, or leave both empty to use the app's default sender.")
+
+    def validate_dkim_domain(self, field):
+        if field.data and not _DOMAIN.fullmatch(field.data):
+            raise ValidationError("Enter a domain name, e.g. example.com: the domain of your From address or its parent.")
+        if not field.data and self._keeps_dkim_key():
+            raise ValidationError("Enter the domain the key signs for, or remove the key.")
+
+    def validate_dkim_selector(self, field):
+        if field.data and not _SELECTOR.fullmatch(field.data):
+            raise ValidationError("A selector is letters, digits, dots, dashes or underscores, e.g. mailroom or s2026.")
+        if not field.data and self._keeps_dkim_key():
+            raise ValidationError("Enter the selector, e.g. mailroom: it names the DNS record of the key.")
+
+    def validate_dkim_key(self, field):
+        if field.data and field.data.strip() and not self.clear_dkim_key.data:
+            try:
+                check_private_key(field.data)
+            except InvalidDkimKey as error:
+                raise ValidationError(str(error)) from error
+
+    def _keeps_dkim_key(self):
+        """True when a key will be stored after saving: a new one pasted, or the stored one kept."""
+        if self.clear_dkim_key.data:
+            return False
+        return bool((self.dkim_key.data or "").strip() or get_settings().dkim_private_key)
 
     def values(self):
         return {name: getattr(self, name).data for name in EDITABLE_FIELDS}

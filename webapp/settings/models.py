@@ -31,3 +31,7 @@ class AppSettings(db.Model):
     smtp_security: Mapped[str] = mapped_column(String(10), default="starttls", server_default="starttls")  # none, starttls, ssl
     from_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     from_email: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    # DKIM signing; all three set means every mass email is signed. The key is PEM text (write-only in the form).
+    dkim_domain: Mapped[str] = mapped_column(String(253), default="", server_default="")
+    dkim_selector: Mapped[str] = mapped_column(String(63), default="", server_default="")
+    dkim_private_key: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -4,7 +4,7 @@ from webapp.auth.access import admin_required
 from webapp.rendering import render, wants_fragment
 from webapp.settings import bp
 from webapp.settings.forms import SettingsForm, SmtpTestForm
-from webapp.settings.service import get_settings, update_settings
+from webapp.settings.service import dkim_dns_record, get_settings, update_settings
 from webapp.settings.smtp import SmtpFailure, send_test_email, smtp_config
 
 
@@ -15,7 +15,7 @@ def _render(fragment, form=None, test_form=None, status=200, **context):
         "settings/index.html", fragment, status=status,
         form=form or SettingsForm(formdata=None, obj=settings),
         test_form=test_form or SmtpTestForm(formdata=None),
-        settings=settings, smtp=smtp_config(settings, current_app.config), **context,
+        settings=settings, smtp=smtp_config(settings, current_app.config), dkim_record=dkim_dns_record(settings), **context,
     )
 
 
@@ -27,7 +27,8 @@ def index():
         return _render("settings/_form.html", form)
     if not form.validate():
         return _render("settings/_form.html", form, status=422)
-    update_settings(form.values(), smtp_password=form.smtp_password.data, clear_smtp_password=form.clear_smtp_password.data)
+    update_settings(form.values(), smtp_password=form.smtp_password.data, clear_smtp_password=form.clear_smtp_password.data,
+                    dkim_private_key=form.dkim_key.data, clear_dkim_private_key=form.clear_dkim_key.data)
     if wants_fragment():
         # Swapped in place, so the admin keeps their scroll position; the fragment shows the notice.
         return _render("settings/_form.html", saved=True)

@@ -1,6 +1,7 @@
 """The single settings row, read by every part that sends, tracks or filters."""
 from urllib.parse import urlsplit
 
+from webapp.compose.dkim_signing import DkimKey, dns_record, normalize_pem
 from webapp.extensions import db
 from webapp.settings.models import AppSettings
 
@@ -11,6 +12,7 @@ EDITABLE_FIELDS = (
     "open_tracking", "click_tracking", "verp", "site_url",
     "inactivity_days",
     "smtp_host", "smtp_port", "smtp_username", "smtp_security", "from_name", "from_email",
+    "dkim_domain", "dkim_selector",
 )
 
 
@@ -46,8 +48,9 @@ def normalize_site_url(raw):
     return url.rstrip("/")
 
 
-def update_settings(values, smtp_password=None, clear_smtp_password=False):
-    """Store validated values. A blank smtp_password keeps the stored one (the field is write-only)."""
+def update_settings(values, smtp_password=None, clear_smtp_password=False, dkim_private_key=None, clear_dkim_private_key=False):
+    """Store validated values. A blank smtp_password or dkim_private_key keeps the stored one
+    (both fields are write-only: the page never sends a secret back to the browser)."""
     settings = get_settings()
     for name in EDITABLE_FIELDS:
         if name in values:
@@ -56,5 +59,23 @@ def update_settings(values, smtp_password=None, clear_smtp_password=False):
         settings.smtp_password = ""
     elif smtp_password:
         settings.smtp_password = smtp_password
+    if clear_dkim_private_key:
+        settings.dkim_private_key = ""
+    elif dkim_private_key and dkim_private_key.strip():
+        settings.dkim_private_key = normalize_pem(dkim_private_key)
     db.session.commit()
     return settings
+
+
+def dkim_key(settings):
+    """The key every mass email is signed with, or None while domain, selector or key is missing."""
+    if settings.dkim_domain and settings.dkim_selector and settings.dkim_private_key:
+        return DkimKey(settings.dkim_selector, settings.dkim_domain, settings.dkim_private_key.encode())
+    return None
+
+
+def dkim_dns_record(settings):
+    """(name, value) of the TXT record the admin publishes for the stored key, or None."""
+    if dkim_key(settings) is None:
+        return None
+    return dns_record(settings.dkim_selector, settings.dkim_domain, settings.dkim_private_key)

@@ -28,9 +28,9 @@ def _contact_or_404(contact_id):
 @bp.get("/contacts")
 def contacts():
     form, args = _listing_args()
-    page = contact_page(args.get("q"), args.get("status"), args.get("sort", DEFAULT_SORT), args.get("dir", DEFAULT_DIRECTION),
+    listing = contact_page(args.get("q"), args.get("status"), args.get("sort", DEFAULT_SORT), args.get("dir", DEFAULT_DIRECTION),
                         after=request.args.get("after"), before=request.args.get("before"))
-    return render("audience/contacts.html", "audience/_contacts_table.html", form=form, args=args, page=page,
+    return render("audience/contacts.html", "audience/_contacts_table.html", form=form, args=args, listing=listing,
                   sort=args.get("sort", DEFAULT_SORT), direction=args.get("dir", DEFAULT_DIRECTION))
 
 
