@@ -167,13 +167,12 @@ def marketer_client(app, marketer):
     return client
 
 
-@pytest.fixture
-def worker(app):
-    """A real RQ worker process (`flask worker`), sharing this run's database and Redis."""
+def _start_worker(app, with_scheduler=True):
+    """(process, log) of a new `flask worker`, once it has registered with RQ."""
     log_path = _tmp / f"worker-{uuid.uuid4().hex[:6]}.log"
     log = open(log_path, "wb")  # a file, not a pipe: a full pipe would stall the worker
     process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--with-scheduler"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", *(["--with-scheduler"] if with_scheduler else [])],
         cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
     )
     with app.app_context():
@@ -182,18 +181,48 @@ def worker(app):
         from webapp.queues import redis_connection
 
         deadline = time.monotonic() + 30
-        while not Worker.all(connection=redis_connection()):
+        # By pid: a killed worker's registration lingers in Redis for a while.
+        while not any(w.pid == process.pid for w in Worker.all(connection=redis_connection())):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise RuntimeError("worker did not start:\n" + log_path.read_text())
             time.sleep(0.1)
-    yield process
+    return process, log
+
+
+def _stop_worker(process, log):
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture
+def worker(app):
+    """A real RQ worker process (`flask worker`), sharing this run's database and Redis."""
+    process, log = _start_worker(app)
+    yield process
+    _stop_worker(process, log)
+
+
+@pytest.fixture
+def start_worker(app):
+    """Starts real worker processes on demand (say, to replace one a test killed); all stop at the end.
+
+    A test that SIGKILLs a worker should start it with_scheduler=False: RQ's scheduler is a
+    child process that a killed worker cannot stop.
+    """
+    started = []
+
+    def start(with_scheduler=True):
+        started.append(_start_worker(app, with_scheduler))
+        return started[-1][0]
+
+    yield start
+    for process, log in started:
+        _stop_worker(process, log)
 
 
 def _chromium_path():

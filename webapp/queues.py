@@ -5,7 +5,7 @@ from rq import Queue
 
 from webapp.embedded import start_redis
 
-QUEUES = ("default", "imports")
+QUEUES = ("default", "imports", "sending")
 
 
 def redis_url():

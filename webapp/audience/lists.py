@@ -5,15 +5,14 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, exists, func, insert, literal, select, update
 
 from webapp.audience.models import Contact, ListMembership, TargetList
+from webapp.audience.contacts import SORTS as CONTACT_SORTS
 from webapp.audience.search import contact_search_clause
 from webapp.auth.models import User
 from webapp.extensions import db
 
 PAGE_SIZE = 50
-MEMBER_SORTS = {
-    "email": Contact.email,
-    "name": func.lower(Contact.last_name),
-    "company": func.lower(Contact.company),
+# Members sort like the contact table, plus the membership's own dates.
+MEMBER_SORTS = {key: CONTACT_SORTS[key] for key in ("email", "name", "company")} | {
     "added": ListMembership.added_at,
     "opted_out": ListMembership.opted_out_at,
 }

@@ -1,0 +1,282 @@
+"""send_batch: a mass email goes out in batches over real SMTP, each recipient at most once."""
+import asyncio
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from webapp.audience.models import Suppression
+from webapp.extensions import db
+from webapp.outbox.reader import list_messages
+from webapp.queues import queue
+from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.batches import claim_batch, recover_expired_claims
+from webapp.sending.sender import LEASE_SECONDS, enqueue_batch, send_batch, utcnow
+from webapp.settings.service import get_settings
+from tests.smtp_servers import DROP, ScriptedSmtpServer
+from tests.test_batches import a_sending_mass_email, row, statuses
+
+
+@pytest.fixture
+def server():
+    with ScriptedSmtpServer() as smtp:
+        yield smtp
+
+
+def use_server(smtp, batch_size=50, max_per_hour=None):
+    settings = get_settings()
+    settings.smtp_host, settings.smtp_port, settings.smtp_security = "127.0.0.1", smtp.port, "none"
+    settings.batch_size, settings.max_per_hour = batch_size, max_per_hour
+    db.session.commit()
+
+
+def send_until_done(mass_email_id, batches=20):
+    """Run batches in this process as the worker would, until the mass email is no longer sending."""
+    for _ in range(batches):
+        send_batch(mass_email_id)
+        if mass_email(mass_email_id).state != "sending":
+            return
+    raise AssertionError("still sending")
+
+
+def mass_email(mass_email_id):
+    db.session.expire_all()
+    return db.session.get(MassEmail, mass_email_id)
+
+
+def received(smtp):
+    return Counter(to for delivery in smtp.deliveries for to in delivery.rcpt_tos)
+
+
+def test_a_mass_email_reaches_every_recipient_exactly_once_in_batches(ctx, server):
+    use_server(server, batch_size=50)
+    mail_id = a_sending_mass_email(200)
+
+    send_until_done(mail_id)
+
+    assert received(server) == {f"p{n}@example.com": 1 for n in range(200)}
+    assert server.connections == 4  # one connection per batch of 50
+    mail = mass_email(mail_id)
+    assert (mail.state, mail.sent_count, mail.bounced_count, mail.deferred_count) == ("sent", 200, 0, 0)
+    assert mail.finished_at is not None
+    sent = row("p7@example.com")
+    assert sent.message_id and sent.sent_at and sent.attempts == 1 and sent.claim_token is None
+    assert f"Message-ID: {sent.message_id}".encode() in next(
+        d.data for d in server.deliveries if d.rcpt_tos == ["p7@example.com"])
+
+
+def test_each_message_is_personalised_from_the_contact(ctx, server):
+    use_server(server)
+    version_html = "<p>Hello {{ contact.first_name }} on {{ contact.plan }}</p>"
+    mail_id = a_sending_mass_email(2)
+    mail = mass_email(mail_id)
+    mail.template_version.html = version_html
+    db.session.commit()
+
+    send_until_done(mail_id)
+
+    body = next(d.data for d in server.deliveries if d.rcpt_tos == ["p1@example.com"])
+    assert b"Hello Person 1 on gold" in body
+
+
+def test_a_temporary_refusal_defers_the_recipient_with_a_retry_time(ctx, server):
+    use_server(server)
+    server.script("p1@example.com", rcpt="451 4.7.1 Greylisted, try again in 10 minutes")
+    mail_id = a_sending_mass_email(3)
+    before = utcnow()
+
+    send_batch(mail_id)
+
+    deferred = row("p1@example.com")
+    assert deferred.status == "deferred" and deferred.smtp_reply.startswith("451 4.7.1 Greylisted")
+    assert before + timedelta(minutes=10) <= deferred.next_attempt_at <= utcnow() + timedelta(minutes=10)
+    mail = mass_email(mail_id)
+    assert (mail.state, mail.sent_count, mail.deferred_count) == ("sending", 2, 1)
+    retry = queue("sending").scheduled_job_registry.get_job_ids()
+    assert len(retry) == 1  # the next batch waits for the retry time
+
+
+def test_a_deferred_recipient_is_sent_when_its_retry_is_due(ctx, server):
+    use_server(server)
+    server.script("p0@example.com", rcpt="451 4.7.1 Try later")
+    mail_id = a_sending_mass_email(1)
+    send_batch(mail_id)
+    del server.rcpt_replies["p0@example.com"]
+    db.session.execute(Recipient.__table__.update().values(next_attempt_at=utcnow()))
+    db.session.commit()
+
+    send_until_done(mail_id)
+
+    assert (row("p0@example.com").status, row("p0@example.com").attempts) == ("sent", 2)
+    assert received(server) == {"p0@example.com": 1}
+
+
+def test_an_unknown_mailbox_bounces_hard_and_is_suppressed(ctx, server):
+    use_server(server)
+    server.script("p0@example.com", rcpt="550 5.1.1 <p0@example.com>: User unknown")
+    mail_id = a_sending_mass_email(2)
+
+    send_until_done(mail_id)
+
+    bounced = row("p0@example.com")
+    assert (bounced.status, bounced.bounce_kind) == ("bounced", "hard")
+    assert "5.1.1" in bounced.smtp_reply
+    suppression = db.session.scalar(select(Suppression))
+    assert (suppression.email, suppression.reason, suppression.source) == ("p0@example.com", "hard_bounce", "smtp")
+    mail = mass_email(mail_id)
+    assert (mail.state, mail.sent_count, mail.bounced_count) == ("sent", 1, 1)
+
+
+def test_a_full_mailbox_bounces_soft_without_suppression(ctx, server):
+    use_server(server)
+    server.script("p0@example.com", rcpt="552 5.2.2 Mailbox full")
+    mail_id = a_sending_mass_email(1)
+
+    send_until_done(mail_id)
+
+    assert (row("p0@example.com").status, row("p0@example.com").bounce_kind) == ("bounced", "soft")
+    assert db.session.scalar(select(Suppression)) is None
+
+
+def test_the_hourly_limit_sends_only_that_many_and_the_rest_waits_for_the_next_hour(ctx, server):
+    use_server(server, batch_size=50, max_per_hour=5)
+    mail_id = a_sending_mass_email(12)
+
+    send_batch(mail_id)
+    send_batch(mail_id)  # the follow-up batch finds the hour used up
+
+    assert sum(received(server).values()) == 5
+    assert Counter(statuses(mail_id).values()) == {"sent": 5, "queued": 7}
+    assert mass_email(mail_id).state == "sending"
+    waiting = queue("sending").scheduled_job_registry
+    assert len(waiting.get_job_ids()) == 1  # woken when the hour refills
+
+
+def test_a_connection_lost_after_data_leaves_one_unconfirmed_and_the_rest_for_later(ctx, server):
+    use_server(server)
+    server.script("p1@example.com", data=DROP)  # the message arrives, the 250 never comes back
+    mail_id = a_sending_mass_email(4)
+
+    send_batch(mail_id)
+
+    assert statuses(mail_id) == {"p0@example.com": "sent", "p1@example.com": "unconfirmed",
+                                 "p2@example.com": "queued", "p3@example.com": "queued"}
+    assert len(queue("sending").scheduled_job_registry.get_job_ids()) == 1  # retried after a pause
+
+    send_until_done(mail_id)
+
+    assert received(server) == {f"p{n}@example.com": 1 for n in range(4)}  # p1 got it once, never again
+    assert statuses(mail_id)["p1@example.com"] == "unconfirmed"
+    assert mass_email(mail_id).state == "sent"
+
+
+def test_a_closed_port_retries_the_batch_later_without_losing_anyone(ctx):
+    with ScriptedSmtpServer() as gone:
+        port = gone.port
+    settings = get_settings()
+    settings.smtp_host, settings.smtp_port, settings.smtp_security = "127.0.0.1", port, "none"
+    db.session.commit()
+    mail_id = a_sending_mass_email(3)
+
+    send_batch(mail_id)
+
+    assert set(statuses(mail_id).values()) == {"queued"}
+    assert mass_email(mail_id).state == "sending"
+    assert len(queue("sending").scheduled_job_registry.get_job_ids()) == 1
+
+
+def test_a_paused_mass_email_sends_nothing(ctx, server):
+    use_server(server)
+    mail_id = a_sending_mass_email(3)
+    mass_email(mail_id).state = "paused"
+    db.session.commit()
+
+    send_batch(mail_id)
+
+    assert server.deliveries == []
+    assert set(statuses(mail_id).values()) == {"queued"}
+
+
+def test_a_real_worker_sends_the_whole_mass_email_into_the_outbox(app, ctx, smtp_catcher, worker):
+    settings = get_settings()
+    settings.batch_size = 20
+    db.session.commit()
+    mail_id = a_sending_mass_email(60)
+
+    queue("sending").enqueue("jobs.sending.send_batch", mail_id)
+
+    deadline = time.monotonic() + 60
+    while mass_email(mail_id).state == "sending" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    messages, total = list_messages(app.config["OUTBOX_DIR"])
+    assert mass_email(mail_id).state == "sent"
+    assert total == 60
+    assert Counter(message.recipients for message in messages) == {f"p{n}@example.com": 1 for n in range(60)}
+    assert mass_email(mail_id).sent_count == 60
+
+
+def test_the_periodic_recovery_restarts_a_mass_email_whose_batch_died(ctx):
+    from jobs.sending import recover_stale_claims
+
+    mail_id = a_sending_mass_email(2)
+    claim_batch(mail_id, 2, LEASE_SECONDS, utcnow() - timedelta(seconds=2 * LEASE_SECONDS))  # long expired
+
+    assert recover_stale_claims() == [mail_id]
+
+    assert set(statuses(mail_id).values()) == {"queued"}
+    assert [job.args for job in queue("sending").get_jobs()] == [(mail_id,)]
+
+
+class SlowServer(ScriptedSmtpServer):
+    """Takes a few milliseconds over each message, so a kill lands in the middle of a batch."""
+
+    def __init__(self, delay):
+        super().__init__()
+        handler = self.controller.handler
+        record = handler.handle_DATA
+
+        async def slow_data(server, session, envelope):
+            await asyncio.sleep(delay)
+            return await record(server, session, envelope)
+
+        handler.handle_DATA = slow_data
+
+
+def test_killing_workers_mid_send_never_sends_anyone_two_messages(app, ctx, start_worker):
+    total, kills = 250, 3
+    with SlowServer(delay=0.004) as server:
+        use_server(server, batch_size=30)
+        mail_id = a_sending_mass_email(total)
+        process = start_worker(with_scheduler=False)
+        queue("sending").enqueue("jobs.sending.send_batch", mail_id)
+
+        for threshold in (40, 110, 180)[:kills]:
+            wait_for(lambda: len(server.deliveries) >= threshold)
+            process.kill()  # SIGKILL: no cleanup of any kind
+            process.wait(timeout=10)
+            # The dead batch's lease would run out in LEASE_SECONDS; the periodic job then does this:
+            for owner, _ in recover_expired_claims(utcnow() + timedelta(seconds=LEASE_SECONDS + 1)):
+                enqueue_batch(owner)
+            process = start_worker(with_scheduler=False)
+            queue("sending").enqueue("jobs.sending.send_batch", mail_id)  # in case no claim was out
+
+        wait_for(lambda: mass_email(mail_id).state == "sent")
+
+    got = received(server)
+    final = statuses(mail_id)
+    assert max(got.values()) == 1  # nobody received two messages
+    assert set(final.values()) <= {"sent", "unconfirmed"}
+    unconfirmed = {email for email, status in final.items() if status == "unconfirmed"}
+    assert len(unconfirmed) <= kills
+    sent = {email for email, status in final.items() if status == "sent"}
+    assert sent <= set(got) <= sent | unconfirmed  # every "sent" arrived; nothing arrived unaccounted
+    assert mass_email(mail_id).sent_count == len(sent)
+
+
+def wait_for(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)

@@ -1,0 +1,90 @@
+"""The sending tables guard their own invariants, whatever code writes to them."""
+import pytest
+from sqlalchemy import delete, insert
+from sqlalchemy.exc import IntegrityError
+
+from webapp.audience.models import Contact
+from webapp.compose.models import Template, TemplateVersion
+from webapp.extensions import db
+from webapp.sending.models import MassEmail, Recipient
+
+
+def a_template_version():
+    template = Template(name=f"Welcome {db.session.scalar(db.select(db.func.count()).select_from(Template))}",
+                        subject="Hi", html="<p>Hi</p>", from_name="Mailroom", from_email="news@example.com", reply_to="")
+    db.session.add(template)
+    version = template.snapshot()
+    db.session.flush()
+    return version
+
+
+def a_mass_email(**fields):
+    mail = MassEmail(name="June news", template_version_id=a_template_version().id, **fields)
+    db.session.add(mail)
+    db.session.commit()
+    return mail
+
+
+def test_a_new_mass_email_is_a_standard_draft_with_nothing_frozen(ctx):
+    mail = a_mass_email()
+    assert (mail.kind, mail.state, mail.list_size_all, mail.sent_count) == ("standard", "draft", None, 0)
+
+
+@pytest.mark.parametrize("field, value", [("state", "exploded"), ("kind", "blast")])
+def test_mass_email_refuses_an_unknown_state_or_kind(ctx, field, value):
+    with pytest.raises(IntegrityError):
+        a_mass_email(**{field: value})
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("field, value", [("status", "lost"), ("drop_reason", "felt_like_it"), ("bounce_kind", "medium")])
+def test_recipient_refuses_an_unknown_status_reason_or_bounce_kind(ctx, field, value):
+    mail = a_mass_email()
+    with pytest.raises(IntegrityError):
+        db.session.execute(insert(Recipient).values(mass_email_id=mail.id, email="a@example.com", **{field: value}))
+    db.session.rollback()
+
+
+def test_template_version_a_mass_email_used_cannot_be_deleted(ctx):
+    mail = a_mass_email()
+    with pytest.raises(IntegrityError):
+        db.session.execute(delete(TemplateVersion).where(TemplateVersion.id == mail.template_version_id))
+    db.session.rollback()
+
+
+def add_recipient(mail_id, contact_id, email="a@example.com"):
+    db.session.execute(insert(Recipient).values(mass_email_id=mail_id, contact_id=contact_id, email=email))
+
+
+def a_contact():
+    person = Contact(email="a@example.com", email_domain="example.com")
+    db.session.add(person)
+    db.session.flush()
+    return person.id
+
+
+def test_contact_appears_once_per_mass_email(ctx):
+    mail_id, contact_id = a_mass_email().id, a_contact()
+    add_recipient(mail_id, contact_id)
+    with pytest.raises(IntegrityError):
+        add_recipient(mail_id, contact_id)
+    db.session.rollback()
+
+
+def test_recipient_outlives_its_deleted_contact(ctx):
+    mail_id, contact_id = a_mass_email().id, a_contact()
+    add_recipient(mail_id, contact_id)
+    db.session.execute(delete(Contact).where(Contact.id == contact_id))
+    db.session.commit()
+
+    recipient = db.session.scalar(db.select(Recipient))
+    assert (recipient.contact_id, recipient.email) == (None, "a@example.com")
+
+
+def test_deleting_a_mass_email_removes_its_recipients(ctx):
+    mail = a_mass_email()
+    add_recipient(mail.id, None)
+    db.session.execute(delete(MassEmail).where(MassEmail.id == mail.id))
+    db.session.commit()
+
+    assert db.session.scalar(db.select(db.func.count()).select_from(Recipient)) == 0

@@ -1,0 +1,115 @@
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.compose.models import TemplateVersion
+from webapp.extensions import db
+
+MASS_EMAIL_KINDS = ("standard", "drip")
+MASS_EMAIL_STATES = ("draft", "scheduled", "sending", "paused", "sent", "cancelled", "failed")
+RECIPIENT_STATUSES = ("queued", "sending", "sent", "delivered", "deferred", "bounced", "dropped", "unconfirmed", "failed")
+BOUNCE_KINDS = ("hard", "soft")
+# Why a recipient was never attempted; resolve.py picks the first that applies, in this order.
+DROP_REASONS = (
+    "invalid_address",
+    "contact_unsubscribed", "contact_bounced", "contact_complained",
+    "suppressed_hard_bounce", "suppressed_complaint", "suppressed_unsubscribe", "suppressed_manual",
+    "suppressed_invalid", "suppressed_domain",
+    "list_opt_out", "inactive", "over_cap",
+    # Reserved for recipients added outside resolution (e.g. a drip's later additions) whose address is already on the send.
+    "duplicate_address",
+)
+
+
+class MassEmail(db.Model):
+    """One send of a template snapshot to target lists, standard (batched) or drip (one per tick)."""
+
+    __tablename__ = "mass_emails"
+    __table_args__ = (
+        CheckConstraint(f"state IN {MASS_EMAIL_STATES}", name="state"),
+        CheckConstraint(f"kind IN {MASS_EMAIL_KINDS}", name="kind"),
+        Index("ix_mass_emails_state_scheduled_at", "state", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    # RESTRICT: the version is what was actually sent, and the reports must keep showing it.
+    template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id", ondelete="RESTRICT"), index=True)
+    from_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    from_email: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    reply_to: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    kind: Mapped[str] = mapped_column(String(20), default="standard", server_default="standard")
+    state: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    scheduled_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Frozen by recipient resolution when sending starts; None until then.
+    list_size_all: Mapped[int | None]
+    list_size_emailing: Mapped[int | None]
+    sent_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    delivered_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    bounced_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    dropped_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    deferred_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    lists: Mapped[list["MassEmailList"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    template_version: Mapped[TemplateVersion] = relationship()
+
+
+class MassEmailList(db.Model):
+    """A list a mass email sends to, or (excluding) whose members it must not reach."""
+
+    __tablename__ = "mass_email_lists"
+
+    mass_email_id: Mapped[int] = mapped_column(ForeignKey("mass_emails.id", ondelete="CASCADE"), primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("target_lists.id", ondelete="CASCADE"), primary_key=True, index=True)
+    excluding: Mapped[bool] = mapped_column(default=False)
+
+
+class Recipient(db.Model):
+    """One contact on one mass email: the unit of exactly-once delivery.
+
+    The row keeps the address it was resolved with and outlives the contact (contact_id
+    becomes NULL), so reports still say who got what.
+    """
+
+    __tablename__ = "recipients"
+    __table_args__ = (
+        CheckConstraint(f"status IN {RECIPIENT_STATUSES}", name="status"),
+        CheckConstraint(f"drop_reason IS NULL OR drop_reason IN {DROP_REASONS}", name="drop_reason"),
+        CheckConstraint(f"bounce_kind IS NULL OR bounce_kind IN {BOUNCE_KINDS}", name="bounce_kind"),
+        # The batch claim: "queued (or deferred and due) rows of this mass email".
+        Index("ix_recipients_claim", "mass_email_id", "status", "next_attempt_at"),
+        # One row per contact per send (resolution and drips rely on it); contact first, so the same
+        # index serves a contact's history and ON DELETE SET NULL. Every index costs seconds per
+        # million resolved rows, hence no separate one on contact_id.
+        Index("uq_recipients_contact_id_mass_email_id", "contact_id", "mass_email_id", unique=True),
+        # Webhooks and bounces find their recipient by Message-ID; rows not yet sent have none to index.
+        Index("ix_recipients_message_id", "message_id", postgresql_where=text("message_id IS NOT NULL"),
+              sqlite_where=text("message_id IS NOT NULL")),
+    )
+
+    # Sends add millions of rows; SQLite only autoincrements a plain INTEGER primary key.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    mass_email_id: Mapped[int] = mapped_column(ForeignKey("mass_emails.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(20), default="queued", server_default="queued")
+    drop_reason: Mapped[str | None] = mapped_column(String(40))
+    # A batch's claim on the row; a claim past claimed_until belongs to a crashed batch and may be taken over.
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    smtp_reply: Mapped[str | None] = mapped_column(Text)
+    bounce_kind: Mapped[str | None] = mapped_column(String(10))
+    sent_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime | None]
+    open_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    click_count: Mapped[int] = mapped_column(default=0, server_default="0")

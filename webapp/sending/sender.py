@@ -1,0 +1,219 @@
+"""send_batch: one RQ job sends up to AppSettings.batch_size recipients over one SMTP connection.
+
+A batch: settles expired claims of its mass email (batches.py), takes tokens from the hourly
+bucket (throttle.py), claims that many due recipients, and sends them one by one. Each
+message is marked in flight, sent, and its outcome journaled in Redis at once (journal.py);
+every FOLD_EVERY messages and at the end the journal is folded into the rows in bulk. Then
+the counters are recounted, and the batch enqueues its successor: at once while rows are
+queued, at the earliest retry while only deferred rows are left, or marks the mass email
+'sent' when nothing is left to send or in flight.
+
+Outcomes: 2xx -> sent; 4xx -> deferred with the backoff of replies.next_retry_delay (a soft
+bounce once the retry window since the send started is over); 5xx -> bounced hard or soft
+(hard also suppresses the address); a template that fails to render for one contact ->
+failed. A lost connection settles the claim (the in-flight message is 'unconfirmed' only
+if its DATA started) and retries the batch after RECONNECT_SECONDS.
+"""
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from webapp.audience.models import Contact
+from webapp.compose.mime import MessageBuilder
+from webapp.compose.rendering import RenderError, TemplateProblems, compile_template, contact_context
+from webapp.compose.service import message_settings, tracking_url_map, with_template_identity
+from webapp.extensions import db
+from webapp.queues import queue, redis_connection
+from webapp.sending.batches import claim_batch, recover_expired_claims, renew_lease, settle_claim, status_counts
+from webapp.sending.journal import Entry, Journal, fold
+from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.replies import BOUNCED, DEFERRED, SENT, SOFT, next_retry_delay, retry_window_exhausted
+from webapp.sending.smtp_delivery import ConnectionLost, SmtpDelivery
+from webapp.sending.throttle import HourlyBucket
+from webapp.settings.service import get_settings
+from webapp.settings.smtp import SmtpFailure, smtp_config
+
+log = logging.getLogger(__name__)
+
+QUEUE = "sending"
+JOB = "jobs.sending.send_batch"
+LEASE_SECONDS = 600
+# A batch stops sending this long before its lease ends: more than one SMTP timeout, so a
+# message started before the margin has its answer before anyone may take the claim over.
+LEASE_MARGIN_SECONDS = 120
+FOLD_EVERY = 100
+RECONNECT_SECONDS = 60
+JOB_TIMEOUT_SECONDS = 3600
+
+
+def utcnow():
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def enqueue_batch(mass_email_id, delay_seconds=0):
+    """Queue the mass email's next batch job, now or after a delay (RQ's scheduler runs it)."""
+    sending = queue(QUEUE)
+    # A batch keeps its lease alive as it goes; RQ's timeout is only a backstop for a hung job,
+    # whose claim recovery then settles like any crashed batch's.
+    options = {"job_timeout": JOB_TIMEOUT_SECONDS}
+    if delay_seconds > 0:
+        return sending.enqueue_in(timedelta(seconds=delay_seconds), JOB, mass_email_id, **options)
+    return sending.enqueue(JOB, mass_email_id, **options)
+
+
+class _Batch:
+    """What one batch prepares once and uses for every message."""
+
+    def __init__(self, mass_email, settings):
+        version = mass_email.template_version
+        identity = {
+            "from_email": mass_email.from_email or version.from_email,
+            "from_name": mass_email.from_name or version.from_name,
+            "reply_to": mass_email.reply_to or version.reply_to,
+        }
+        compiled = compile_template(
+            version.subject, version.html, version.text, tracking_url_map(),
+            click_tracking=settings.click_tracking, open_tracking=settings.open_tracking,
+            optout_footer=settings.optout_link_mandatory, postal_address=settings.postal_address,
+        )
+        self.builder = MessageBuilder(compiled, with_template_identity(message_settings(settings, current_app.config), identity))
+        self.started_at = mass_email.started_at
+        self.smtp = smtp_config(settings, current_app.config)
+
+    def outcome_entry(self, outcome, attempts, message_id):
+        now = utcnow()
+        reply = f"{outcome.code} {outcome.text}"
+        if outcome.kind == SENT:
+            return Entry("sent", now, message_id, reply)
+        if outcome.kind == DEFERRED and not retry_window_exhausted(self.started_at or now, now):
+            retry_at = now + timedelta(seconds=next_retry_delay(attempts + 1, outcome.retry_after))
+            return Entry("deferred", now, message_id, reply, next_attempt_at=retry_at)
+        bounce_kind = outcome.bounce_kind if outcome.kind == BOUNCED else SOFT  # deferred too long: soft
+        return Entry("bounced", now, message_id, reply, bounce_kind=bounce_kind)
+
+
+def _claimed_rows(claim_token):
+    """The claim's recipients with their contact's fields, in ONE query for the whole batch."""
+    return db.session.execute(
+        select(Recipient.id, Recipient.email, Recipient.attempts, Contact.first_name, Contact.last_name,
+               Contact.company, Contact.custom_fields)
+        .outerjoin(Contact, Contact.id == Recipient.contact_id)
+        .where(Recipient.claim_token == claim_token, Recipient.status == "sending")
+        .order_by(Recipient.id)
+    ).all()
+
+
+def send_batch(mass_email_id):
+    """Send one batch of the mass email; returns a short summary for the job's result."""
+    now = utcnow()
+    recover_expired_claims(now, mass_email_id)
+    mass_email = db.session.get(MassEmail, mass_email_id)
+    if mass_email is None or mass_email.state != "sending":
+        return "not sending"
+    settings = get_settings()
+    try:
+        batch = _Batch(mass_email, settings)
+    except TemplateProblems as problems:
+        _stop(mass_email, "failed", f"The template cannot be sent: {problems}")
+        return "failed"
+    bucket = HourlyBucket(redis_connection(), settings.max_per_hour)
+    granted = bucket.take(settings.batch_size, now)
+    if not granted:
+        enqueue_batch(mass_email_id, bucket.seconds_until_refill(now))
+        return "hourly limit reached"
+    claim_token, recipient_ids = claim_batch(mass_email_id, granted, LEASE_SECONDS, now)
+    bucket.give_back(granted - len(recipient_ids), now)
+    lost = None
+    if recipient_ids:
+        try:
+            lost = _send_claimed(batch, claim_token, mass_email_id)
+        except SmtpFailure as failure:
+            # Credentials or TLS: a person must fix the settings; retrying would only fail again.
+            settled = settle_claim(claim_token, utcnow(), in_flight_may_be_delivered=False)
+            bucket.give_back(settled.released, now)
+            _stop(db.session.get(MassEmail, mass_email_id), "paused", str(failure))
+            return "paused"
+        settled = settle_claim(claim_token, utcnow(), in_flight_may_be_delivered=bool(lost and lost.data_started))
+        bucket.give_back(settled.released, now)
+    return _finish(mass_email_id, lost)
+
+
+def _send_claimed(batch, claim_token, mass_email_id):
+    """Send the claim's rows over one connection; returns the ConnectionLost that ended it, or None."""
+    journal = Journal(redis_connection(), claim_token)
+    # The lease is renewed at every fold; past this (monotonic) deadline we stop sending.
+    deadline = time.monotonic() + LEASE_SECONDS - LEASE_MARGIN_SECONDS
+    since_fold = 0
+    rows = _claimed_rows(claim_token)
+    db.session.commit()  # no transaction stays open while we talk SMTP
+    try:
+        with SmtpDelivery(batch.smtp) as delivery:
+            for rid, email, attempts, first_name, last_name, company, custom_fields in rows:
+                if time.monotonic() > deadline:
+                    break
+                context = contact_context(email, first_name or "", last_name or "", company or "", custom_fields)
+                try:
+                    message = batch.builder.build(rid, email, context)
+                except RenderError as error:
+                    journal.record(rid, Entry("failed", utcnow(), smtp_reply=f"Not sent: {error.problem}"))
+                    continue
+                journal.mark_in_flight(rid, message.message_id)
+                outcome = delivery.send(message.envelope_from, message.to, message.data, envid=rid)
+                journal.record(rid, batch.outcome_entry(outcome, attempts, message.message_id))
+                since_fold += 1
+                if since_fold >= FOLD_EVERY:
+                    since_fold = 0
+                    fold(journal)
+                    renew_lease(claim_token, LEASE_SECONDS, utcnow())
+                    deadline = time.monotonic() + LEASE_SECONDS - LEASE_MARGIN_SECONDS
+                    state = db.session.scalar(select(MassEmail.state).where(MassEmail.id == mass_email_id))
+                    db.session.commit()
+                    if state != "sending":
+                        break  # paused or cancelled: stop at once, the rest goes back to the queue
+    except ConnectionLost as lost:
+        log.warning("mass email %s: %s; retrying the batch in %ss", mass_email_id, lost.reason, RECONNECT_SECONDS)
+        return lost
+    return None
+
+
+def _stop(mass_email, state, reason):
+    mass_email.state = state
+    mass_email.failure_reason = reason
+    db.session.commit()
+    log.warning("mass email %s %s: %s", mass_email.id, state, reason)
+
+
+def _finish(mass_email_id, lost):
+    """Recount, then enqueue the next batch or mark the mass email sent."""
+    now = utcnow()
+    counts = status_counts(mass_email_id)
+    values = {
+        "sent_count": counts.get("sent", 0) + counts.get("delivered", 0),
+        "delivered_count": counts.get("delivered", 0),
+        "bounced_count": counts.get("bounced", 0),
+        "deferred_count": counts.get("deferred", 0),
+    }
+    in_flight = counts.get("sending", 0)
+    if not (counts.get("queued") or counts.get("deferred") or in_flight):
+        values.update(state="sent", finished_at=now)
+    # Only a mass email still sending changes state: a pause or cancel meanwhile wins.
+    db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state == "sending").values(**values))
+    db.session.commit()
+    if db.session.scalar(select(MassEmail.state).where(MassEmail.id == mass_email_id)) != "sending":
+        return "done"
+    if lost is not None:
+        enqueue_batch(mass_email_id, RECONNECT_SECONDS)
+        return "connection lost"
+    if counts.get("queued"):
+        enqueue_batch(mass_email_id)
+        return "more to send"
+    next_retry = db.session.scalar(
+        select(func.min(Recipient.next_attempt_at)).where(Recipient.mass_email_id == mass_email_id, Recipient.status == "deferred")
+    )
+    if next_retry is not None:
+        enqueue_batch(mass_email_id, max(1, (next_retry - now).total_seconds()))
+        return "waiting for retries"
+    return "waiting for other batches"  # rows still claimed by another batch: it carries on
