@@ -1,5 +1,5 @@
-"""RQ entry points for mass sending (queue "sending"); the work is in webapp.sending."""
-from webapp.sending import sender
+"""RQ entry points for mass sending: batches on queue "sending", the periodic jobs (jobs/cron.py) on "default"."""
+from webapp.sending import lifecycle, sender
 from webapp.sending.batches import recover_expired_claims
 
 
@@ -13,3 +13,8 @@ def recover_stale_claims():
     for mass_email_id in sorted(recovered):
         sender.enqueue_batch(mass_email_id)
     return sorted(recovered)
+
+
+def start_due():
+    """Periodic: start the scheduled mass emails whose time has come."""
+    return lifecycle.start_due(sender.utcnow())

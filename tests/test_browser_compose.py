@@ -83,7 +83,9 @@ def test_write_a_template_watch_the_preview_see_an_error_and_send_a_test(markete
     html.press("Control+s")  # the keyboard shortcut saves the template, not the web page
     expect(page.locator("#template-form")).to_contain_text("Saved as version 2.")
 
+    settled(page)  # the save and the checks it set off have landed before the next form is used
     page.get_by_label("Send a test to").fill("me@example.com, not-an-address")
+    expect(page.get_by_label("Send a test to")).to_have_value("me@example.com, not-an-address")
     page.get_by_role("button", name="Send test").click()
     expect(page.locator("#send-test")).to_contain_text("not-an-address:")
     page.get_by_label("Send a test to").fill("me@example.com")

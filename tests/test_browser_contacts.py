@@ -30,7 +30,7 @@ def test_search_sort_page_and_open_a_contact(page, app, marketer):
     page.get_by_role("link", name="← Previous").click()
     page.wait_for_url("**before=**")
 
-    page.get_by_role("link", name="Email").click()
+    page.get_by_role("link", name="Email", exact=True).click()
     page.wait_for_url("**sort=email**")
     first = page.locator("#contacts-table tbody tr td a").first.inner_text()
     assert first.startswith("a")

@@ -1,6 +1,7 @@
-"""`make run` on a fresh machine: embedded Redis, SQLite, SMTP catcher, web and worker; Ctrl-C stops all."""
+"""`make run` on a fresh machine: embedded Redis, SQLite, SMTP catcher, web, worker and clock; Ctrl-C stops all."""
 import json
 import os
+import re
 import signal
 import smtplib
 import subprocess
@@ -8,6 +9,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+
+from redis import Redis
+from rq.cron import CronScheduler
 
 from tests.conftest import ROOT, _free_port
 
@@ -47,6 +51,13 @@ def test_devstack_runs_everything_on_embedded_defaults_and_stops_on_ctrl_c(tmp_p
         with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
             smtp.sendmail("a@example.com", ["b@example.com"], b"Subject: caught\r\n\r\nhello\r\n")
         assert len(list((tmp_path / "instance" / "outbox" / "new").iterdir())) == 1
+
+        # The clock (RQ's cron scheduler) has signed in to the embedded Redis.
+        redis_url = re.search(r"embedded redis-server at (\S+)", (tmp_path / "devstack.log").read_text()).group(1)
+        with Redis.from_url(redis_url) as redis:
+            while not CronScheduler.all(redis) and time.monotonic() < deadline:
+                time.sleep(0.3)
+            assert len(CronScheduler.all(redis)) == 1, (tmp_path / "devstack.log").read_text()
     finally:
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         process.wait(timeout=30)
@@ -58,3 +69,5 @@ def test_devstack_runs_everything_on_embedded_defaults_and_stops_on_ctrl_c(tmp_p
     except ProcessLookupError:
         leftovers = False
     assert not leftovers, "processes of the dev stack survived Ctrl-C"
+    log_text = (tmp_path / "devstack.log").read_text()
+    assert "shutdown complete" in log_text, log_text[-3000:]  # the clock stopped cleanly

@@ -25,9 +25,9 @@ def create_app(config=None):
     mail.init_app(app)
     htmx.init_app(app)
 
-    from webapp import auth, audience, compose, errors, outbox, settings, system
+    from webapp import auth, audience, compose, errors, outbox, sending, settings, system
 
-    for package in (auth, audience, compose, settings, outbox, system, errors):
+    for package in (auth, audience, compose, sending, settings, outbox, system, errors):
         package.init_app(app)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

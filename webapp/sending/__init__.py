@@ -1,9 +1,15 @@
 """Sending: mass emails and drips, recipient resolution, batching, rate limits, SMTP delivery, retries.
 
 models.py holds MassEmail and Recipient (the unit of exactly-once delivery); resolve.py turns a
-mass email's lists into Recipient rows in one set-based pass. Pages and jobs come in later slices.
+mass email's lists into Recipient rows in one set-based pass; lifecycle.py moves a mass email
+through its states; routes.py and progress.py are its pages.
 """
+from flask import Blueprint
+
+bp = Blueprint("sending", __name__)
 
 
 def init_app(app):
-    """Nothing to register yet: the sending pages come in a later slice."""
+    from webapp.sending import routes  # noqa: F401  (routes register on bp)
+
+    app.register_blueprint(bp)

@@ -8,4 +8,5 @@ def init_app(app):
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.worker_command)
+    app.cli.add_command(cli.clock_command)
     app.cli.add_command(cli.devstack_command)

@@ -12,6 +12,7 @@ from redis import Redis
 
 from webapp.embedded import start_redis, start_smtp_catcher
 from webapp.queues import QUEUES, redis_url
+from webapp.system.clock import Clock
 from webapp.system.worker import AppContextWorker
 
 
@@ -27,11 +28,20 @@ def worker_command(with_scheduler, burst, queues):
     worker.work(with_scheduler=with_scheduler, burst=burst, logging_level="INFO")
 
 
+@click.command("clock")
+@with_appcontext
+def clock_command():
+    """Run RQ's cron scheduler: it enqueues the periodic jobs of jobs/cron.py for the workers."""
+    scheduler = Clock(connection=Redis.from_url(redis_url()), logging_level="INFO")
+    scheduler.load_config_from_file("jobs.cron")  # by module name: webapp never imports jobs/
+    scheduler.start()  # until SIGINT/SIGTERM
+
+
 @click.command("devstack")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
 @with_appcontext
 def devstack_command(port):
-    """Run everything on one machine: embedded services, migrations, web and worker. Ctrl-C stops all."""
+    """Run everything on one machine: embedded services, migrations, web, worker and clock. Ctrl-C stops all."""
     env = dict(os.environ)
     instance = current_app.config["INSTANCE_DIR"]
     redis_server = catcher = None
@@ -46,6 +56,7 @@ def devstack_command(port):
     children = [
         subprocess.Popen([*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"], env=env),
         subprocess.Popen([*flask, "worker", "--with-scheduler"], env=env),
+        subprocess.Popen([*flask, "clock"], env=env),
     ]
     click.echo(f" * Mailroom on http://127.0.0.1:{port}  (Ctrl-C stops everything)")
 

@@ -1,0 +1,17 @@
+"""RQ cron config: the periodic jobs. `flask clock` loads it (plain `rq cron jobs.cron` would too).
+
+The clock process only enqueues these functions by dotted name; the workers run them,
+each inside an app context. They go on the "default" queue: workers take queues in order
+(default, imports, sending), so a tick runs before the next waiting send batch.
+"""
+from rq import cron
+
+from jobs import sending
+
+QUEUE = "default"
+EVERY_MINUTE = 60
+
+# ttl: a tick no worker took within its interval is dropped, the next one supersedes it,
+# so ticks never pile up behind busy workers.
+cron.register(sending.start_due, QUEUE, interval=EVERY_MINUTE, ttl=EVERY_MINUTE)
+cron.register(sending.recover_stale_claims, QUEUE, interval=EVERY_MINUTE, ttl=EVERY_MINUTE)

@@ -1,0 +1,88 @@
+"""A marketer sends a mass email in a real browser and watches it go out, then finds it in the Outbox."""
+import pytest
+from playwright.sync_api import expect
+
+from webapp.extensions import db
+from webapp.outbox.reader import list_messages
+from webapp.sending import lifecycle
+from webapp.sending.sender import utcnow
+from webapp.settings.service import get_settings
+from tests.conftest import screenshot
+from tests.test_browser_lists import settled
+from tests.test_browser_settings import log_in
+from tests.test_lifecycle import a_draft, a_list, a_template
+
+pytestmark = pytest.mark.browser
+
+
+def test_create_confirm_send_and_watch_a_mass_email_reach_everyone(page, app, marketer, worker, smtp_catcher):
+    with app.app_context():
+        a_template("Summer sale")
+        a_list("Customers", [f"customer{n}@example.com" for n in range(30)])
+        get_settings().batch_size = 10  # three batches, so the bar moves in steps
+        db.session.commit()
+    log_in(page, "marketer@example.com", "correct horse battery")
+
+    page.get_by_role("link", name="Mass emails", exact=True).click()
+    page.get_by_text("No mass emails yet").wait_for()
+    screenshot(page, "mass-emails-empty")
+    page.get_by_role("link", name="New mass email").first.click()
+    page.get_by_label("Name", exact=True).fill("Summer sale")
+    page.get_by_label("Template", exact=True).select_option(label="Summer sale")
+    page.get_by_label("Send to lists").select_option(label="Customers")
+    screenshot(page, "mass-email-new")
+    page.get_by_role("button", name="Continue to confirm").click()
+
+    expect(page.locator('[data-summary="emailing"]')).to_have_text("30")
+    page.get_by_role("heading", name="Preflight check").wait_for()
+    settled(page)
+    screenshot(page, "mass-email-confirm")
+    page.get_by_role("button", name="Send now to 30").click()
+    expect(page.get_by_text("Tick this box to confirm")).to_be_visible()
+    page.get_by_label("I have checked the recipients").check()
+    page.get_by_role("button", name="Send now to 30").click()
+
+    expect(page.get_by_text("Sending has started.")).to_be_visible()
+    expect(page.locator("#progress")).to_contain_text("30 of 30 (100%)", timeout=60000)
+    expect(page.locator('[data-state="sent"]')).to_be_visible()
+    expect(page.locator('[data-count="sent"]')).to_have_text("30")
+    settled(page)
+    screenshot(page, "mass-email-sent")
+
+    page.get_by_role("link", name="Mass emails", exact=True).click()
+    expect(page.locator("#mass-emails")).to_contain_text("30 / 30")
+    screenshot(page, "mass-emails-list")
+
+    _, caught = list_messages(app.config["OUTBOX_DIR"])
+    assert caught == 30  # each customer once
+    page.get_by_role("link", name="Outbox").click()
+    page.get_by_role("link", name="Summer sale").first.click()
+    headers = page.locator("dl.facts")
+    expect(headers).to_contain_text("List-Unsubscribe")
+    expect(headers).to_contain_text("List-Unsubscribe=One-Click")
+    screenshot(page, "mass-email-in-outbox")
+
+
+def test_pause_resume_and_cancel_a_send_from_its_progress_page(page, app, marketer):
+    # No worker runs here: the send stays at 0%, so every button can be tried on it.
+    with app.app_context():
+        mail_id = a_draft([a_list("Customers", [f"customer{n}@example.com" for n in range(12)])])
+        lifecycle.start_mass_email(mail_id, utcnow())
+    log_in(page, "marketer@example.com", "correct horse battery")
+    page.goto(f"/mass-emails/{mail_id}")
+    expect(page.locator('[data-state="sending"]')).to_be_visible()
+
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_text("Paused. Batches already running stop")).to_be_visible()
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    settled(page)
+    screenshot(page, "mass-email-paused")
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator('[data-state="sending"]')).to_be_visible()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel sending").click()
+    expect(page.get_by_text("Cancelled. 12 recipients still waiting will not be sent.")).to_be_visible()
+    expect(page.get_by_role("button", name="Pause")).to_have_count(0)
+    settled(page)
+    screenshot(page, "mass-email-cancelled")

@@ -1,0 +1,167 @@
+"""The life of a standard mass email: draft, schedule, start, pause, resume, cancel.
+
+Every state change goes through _move(): one conditional UPDATE ... WHERE state IN (allowed),
+so two people (or a person and the cron tick) acting at once cannot both win, and a batch
+finishing meanwhile (sender._finish only touches rows still 'sending') cannot undo a pause or
+cancel. A refused move raises LifecycleError with a sentence for the page.
+
+    draft -> scheduled -> sending <-> paused -> sent;  cancelled from any non-final state.
+"""
+import math
+
+from sqlalchemy import func, select, update
+
+from webapp.compose.models import Template
+from webapp.extensions import db
+from webapp.sending.models import MassEmail, MassEmailList, Recipient
+from webapp.sending.resolve import _resolution_select, resolve_recipients
+from webapp.sending.sender import enqueue_batch
+from webapp.settings.service import get_settings
+
+FINAL_STATES = ("sent", "cancelled", "failed")
+# Batches of one mass email may run side by side (claims are exclusive, see batches.py); each
+# finished batch enqueues its successor, so this many chains keep that many workers busy.
+PARALLEL_BATCHES = 3
+
+# action -> (states it may start from, state it leads to)
+TRANSITIONS = {
+    "schedule": (("draft",), "scheduled"),
+    "start": (("draft", "scheduled"), "sending"),
+    "pause": (("sending",), "paused"),
+    "resume": (("paused",), "sending"),
+    "cancel": (("draft", "scheduled", "sending", "paused"), "cancelled"),
+}
+_PAST = {"schedule": "scheduled", "start": "started", "pause": "paused", "resume": "resumed", "cancel": "cancelled"}
+
+
+class LifecycleError(Exception):
+    """A state change that the mass email's current state does not allow."""
+
+
+def _move(mass_email_id, action, **values):
+    """Apply `action` atomically; raise LifecycleError (with the current state) when it is not allowed."""
+    allowed, target = TRANSITIONS[action]
+    changed = db.session.execute(
+        update(MassEmail)
+        .where(MassEmail.id == mass_email_id, MassEmail.state.in_(allowed))
+        .values(state=target, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        state = db.session.scalar(select(MassEmail.state).where(MassEmail.id == mass_email_id))
+        if state is None:
+            raise LifecycleError("This mass email no longer exists.")
+        raise LifecycleError(f"A mass email that is {state} cannot be {_PAST[action]}.")
+    db.session.commit()
+    return db.session.get(MassEmail, mass_email_id, populate_existing=True)
+
+
+
+def create_draft(owner_id, name, template_id, list_ids, excluding_list_ids, from_name="", from_email="", reply_to="",
+                 campaign=None, scheduled_at=None):
+    """A new draft; the template is snapshotted now and again when sending starts (edits until then count)."""
+    template = db.session.get(Template, template_id)
+    if template is None:
+        raise LifecycleError("The chosen template no longer exists.")
+    mass_email = MassEmail(
+        name=name.strip(), owner_id=owner_id, template_version=template.snapshot(), from_name=from_name or "",
+        from_email=from_email or "", reply_to=reply_to or "", campaign=(campaign or "").strip() or None,
+        scheduled_at=scheduled_at, kind="standard", state="draft",
+    )
+    mass_email.lists = [MassEmailList(list_id=list_id, excluding=False) for list_id in dict.fromkeys(list_ids)] + [
+        MassEmailList(list_id=list_id, excluding=True) for list_id in dict.fromkeys(excluding_list_ids)
+    ]
+    db.session.add(mass_email)
+    db.session.commit()
+    return mass_email
+
+
+def schedule_mass_email(mass_email_id, scheduled_at):
+    """draft -> scheduled: start_due() starts it once `scheduled_at` has passed."""
+    return _move(mass_email_id, "schedule", scheduled_at=scheduled_at)
+
+
+def start_mass_email(mass_email_id, now):
+    """draft|scheduled -> sending: snapshot the template, freeze the recipients, queue the first batches.
+
+    Returns the mass email; it is already 'sent' when nobody on the lists can be emailed.
+    """
+    mass_email = _move(mass_email_id, "start", started_at=now)
+    template = db.session.get(Template, mass_email.template_version.template_id)
+    if template is not None:  # a deleted template leaves the draft's own snapshot to send
+        mass_email.template_version = template.snapshot()
+        db.session.commit()
+    summary = resolve_recipients(mass_email_id, now, get_settings())
+    if summary["emailing"] == 0:
+        db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state == "sending")
+                           .values(state="sent", finished_at=now))
+        db.session.commit()
+    else:
+        _enqueue_batches(mass_email_id, summary["emailing"])
+    return db.session.get(MassEmail, mass_email_id, populate_existing=True)
+
+
+def _enqueue_batches(mass_email_id, waiting):
+    for _ in range(min(PARALLEL_BATCHES, math.ceil(waiting / get_settings().batch_size))):
+        enqueue_batch(mass_email_id)
+
+
+def start_due(now):
+    """Start every scheduled mass email whose time has come; returns their ids. Run every minute."""
+    due = db.session.scalars(
+        select(MassEmail.id).where(MassEmail.state == "scheduled", MassEmail.scheduled_at <= now).order_by(MassEmail.scheduled_at)
+    ).all()
+    started = []
+    for mass_email_id in due:
+        try:
+            start_mass_email(mass_email_id, now)
+        except LifecycleError:
+            continue  # cancelled or started by a person since we looked: nothing left to do
+        started.append(mass_email_id)
+    return started
+
+
+def pause_mass_email(mass_email_id):
+    """sending -> paused: running batches stop at their next check and put their unsent rows back."""
+    return _move(mass_email_id, "pause")
+
+
+def resume_mass_email(mass_email_id):
+    """paused -> sending, with batches queued again (a pause by an SMTP failure clears its reason)."""
+    mass_email = _move(mass_email_id, "resume", failure_reason=None)
+    _enqueue_batches(mass_email_id, max(1, unsent_count(mass_email_id)))
+    return mass_email
+
+
+def cancel_mass_email(mass_email_id, now):
+    """Any non-final state -> cancelled; returns how many recipients will now never be sent."""
+    _move(mass_email_id, "cancel", finished_at=now)
+    return unsent_count(mass_email_id)
+
+
+def unsent_count(mass_email_id):
+    return db.session.scalar(
+        select(func.count()).where(Recipient.mass_email_id == mass_email_id,
+                                   Recipient.status.in_(("queued", "deferred", "sending")))
+    )
+
+
+def dry_run_summary(mass_email_id, now):
+    """What resolve_recipients() would produce right now, as recipient_summary() shapes it, writing nothing.
+
+    The same SELECT that resolution inserts from, counted instead. The per-send cap is applied
+    after the insert (resolve._drop_over_cap keeps the first `cap` queued rows), so here it is
+    "everything past the cap".
+    """
+    settings = get_settings()
+    resolved = _resolution_select(mass_email_id, now, settings).subquery()
+    status, drop_reason = list(resolved.c)[3:5]
+    rows = db.session.execute(select(status, drop_reason, func.count()).group_by(status, drop_reason)).all()
+    dropped = {reason: n for state, reason, n in rows if state == "dropped"}
+    total = sum(n for _, _, n in rows)
+    emailing = total - sum(dropped.values())
+    cap = settings.max_recipients_per_send
+    if cap is not None and emailing > cap:
+        dropped["over_cap"], emailing = emailing - cap, cap
+    return {"all": total, "emailing": emailing, "dropped": dropped}

@@ -1,0 +1,113 @@
+"""Mass email pages: the list, a new mass email, the confirm step of a draft, and live progress."""
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from webapp.extensions import db
+from webapp.rendering import render, wants_fragment
+from webapp.sending import bp, lifecycle
+from webapp.sending.forms import ConfirmForm, MassEmailForm
+from webapp.sending.models import MassEmail
+from webapp.sending.progress import mass_emails_page, progress
+from webapp.sending.sender import utcnow
+
+# htmx stops polling when a response has this status (the send is over).
+STOP_POLLING = 286
+
+
+def _mass_email(mass_email_id):
+    return db.session.get(MassEmail, mass_email_id) or abort(404)
+
+
+@bp.get("/mass-emails")
+def mass_emails():
+    everyone = request.args.get("owner") == "all"
+    rows = mass_emails_page(None if everyone else current_user.id)
+    return render("sending/index.html", "sending/_mass_emails.html", rows=rows, everyone=everyone)
+
+
+@bp.get("/mass-emails/new")
+def new_mass_email():
+    return render("sending/new.html", "sending/_form.html", form=MassEmailForm())
+
+
+@bp.post("/mass-emails")
+def create_mass_email():
+    form = MassEmailForm()
+    if not form.validate():
+        return render("sending/new.html", "sending/_form.html", status=422, form=form)
+    mass_email = lifecycle.create_draft(
+        current_user.id, form.name.data, form.template_id.data, form.list_ids.data, form.excluding_list_ids.data,
+        form.from_name.data, form.from_email.data, form.reply_to.data, form.campaign.data,
+        scheduled_at=form.scheduled_at.data if form.when.data == "later" else None,
+    )
+    return redirect(url_for("sending.mass_email", mass_email_id=mass_email.id), 303)
+
+
+def _confirm(mass_email, form, status=200):
+    now = utcnow()
+    return render("sending/confirm.html", "sending/_confirm.html", status=status, mass_email=mass_email, form=form,
+                  summary=lifecycle.dry_run_summary(mass_email.id, now),
+                  schedules=mass_email.scheduled_at is not None and mass_email.scheduled_at > now)
+
+
+def _progress(mass_email, notice=None, status=200):
+    mass_email = db.session.get(MassEmail, mass_email.id, populate_existing=True)
+    shown = progress(mass_email, utcnow())
+    if shown.final and wants_fragment() and status == 200:
+        status = STOP_POLLING
+    return render("sending/detail.html", "sending/_progress.html", status=status, mass_email=mass_email,
+                  progress=shown, notice=notice)
+
+
+@bp.get("/mass-emails/<int:mass_email_id>")
+def mass_email(mass_email_id):
+    """A draft shows its confirm step; a started one its live progress (the fragment polls this URL)."""
+    mass_email = _mass_email(mass_email_id)
+    if mass_email.state == "draft":
+        return _confirm(mass_email, ConfirmForm())
+    return _progress(mass_email)
+
+
+@bp.post("/mass-emails/<int:mass_email_id>/send")
+def send_mass_email(mass_email_id):
+    mass_email = _mass_email(mass_email_id)
+    form = ConfirmForm()
+    if not form.validate():
+        return _confirm(mass_email, form, status=422)
+    try:
+        if mass_email.scheduled_at is not None and mass_email.scheduled_at > utcnow():
+            lifecycle.schedule_mass_email(mass_email_id, mass_email.scheduled_at)
+            flash(f"Scheduled for {mass_email.scheduled_at:%Y-%m-%d %H:%M} UTC.", "success")
+        else:
+            lifecycle.start_mass_email(mass_email_id, utcnow())
+            flash("Sending has started.", "success")
+    except lifecycle.LifecycleError as error:
+        flash(str(error), "error")
+    return redirect(url_for("sending.mass_email", mass_email_id=mass_email_id), 303)
+
+
+def _act(mass_email_id, action, notice):
+    """Pause, resume or cancel from the progress fragment's buttons; answers with the fragment."""
+    mass_email = _mass_email(mass_email_id)
+    try:
+        result = action()
+    except lifecycle.LifecycleError as error:
+        return _progress(mass_email, notice=("error", str(error)), status=422)
+    return _progress(mass_email, notice=("success", notice(result)))
+
+
+@bp.post("/mass-emails/<int:mass_email_id>/pause")
+def pause_mass_email(mass_email_id):
+    return _act(mass_email_id, lambda: lifecycle.pause_mass_email(mass_email_id),
+                lambda _: "Paused. Batches already running stop at their next check (every 100 messages); resume to carry on.")
+
+
+@bp.post("/mass-emails/<int:mass_email_id>/resume")
+def resume_mass_email(mass_email_id):
+    return _act(mass_email_id, lambda: lifecycle.resume_mass_email(mass_email_id), lambda _: "Sending again.")
+
+
+@bp.post("/mass-emails/<int:mass_email_id>/cancel")
+def cancel_mass_email(mass_email_id):
+    return _act(mass_email_id, lambda: lifecycle.cancel_mass_email(mass_email_id, utcnow()),
+                lambda unsent: f"Cancelled. {unsent:,} recipient{'' if unsent == 1 else 's'} still waiting will not be sent.")
