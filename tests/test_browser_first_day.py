@@ -3,6 +3,7 @@ bad rows, read the errors, build two lists (one an exclusion built from a filter
 import pytest
 
 from tests.conftest import screenshot
+from tests.test_browser_auth import create_first_admin
 from tests.test_browser_lists import settled
 
 pytestmark = pytest.mark.browser
@@ -40,12 +41,7 @@ def build_list_from_filter(page, name, field, value, expected):
 
 def test_first_day_from_setup_to_lists_and_outbox(page, worker, smtp_catcher, tmp_path):
     page.goto("/")
-    page.get_by_label("Your name").fill("Grace")
-    page.get_by_label("Email").fill("grace@example.com")
-    page.get_by_label("Password", exact=True).fill("a very long secret")
-    page.get_by_label("Repeat password").fill("a very long secret")
-    page.get_by_role("button", name="Create admin account").click()
-    page.get_by_role("heading", name="Hello, Grace").wait_for()
+    create_first_admin(page, "Grace", "grace@example.com", "a very long secret")
 
     bad, competitors, acme = write_csv(tmp_path / "contacts.csv")
     page.get_by_role("link", name="Import contacts").click()

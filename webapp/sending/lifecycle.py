@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, MassEmailList, Recipient
-from webapp.sending.resolve import _resolution_select, resolve_recipients
+from webapp.sending.resolve import preview_summary, resolve_recipients
 from webapp.sending.sender import enqueue_batch
 from webapp.settings.service import get_settings
 
@@ -148,20 +148,5 @@ def unsent_count(mass_email_id):
 
 
 def dry_run_summary(mass_email_id, now):
-    """What resolve_recipients() would produce right now, as recipient_summary() shapes it, writing nothing.
-
-    The same SELECT that resolution inserts from, counted instead. The per-send cap is applied
-    after the insert (resolve._drop_over_cap keeps the first `cap` queued rows), so here it is
-    "everything past the cap".
-    """
-    settings = get_settings()
-    resolved = _resolution_select(mass_email_id, now, settings).subquery()
-    status, drop_reason = list(resolved.c)[3:5]
-    rows = db.session.execute(select(status, drop_reason, func.count()).group_by(status, drop_reason)).all()
-    dropped = {reason: n for state, reason, n in rows if state == "dropped"}
-    total = sum(n for _, _, n in rows)
-    emailing = total - sum(dropped.values())
-    cap = settings.max_recipients_per_send
-    if cap is not None and emailing > cap:
-        dropped["over_cap"], emailing = emailing - cap, cap
-    return {"all": total, "emailing": emailing, "dropped": dropped}
+    """The confirm step's numbers before sending: resolution's own rules, nothing written."""
+    return preview_summary(mass_email_id, now, get_settings())

@@ -70,7 +70,8 @@ def _resolution_select(mass_email_id, now, settings):
     )
     return select(
         literal(mass_email_id), resolved.c.contact_id, resolved.c.email,
-        case((resolved.c.drop_reason.is_(None), literal("queued")), else_=literal("dropped")), resolved.c.drop_reason, literal(now),
+        case((resolved.c.drop_reason.is_(None), literal("queued")), else_=literal("dropped")).label("status"),
+        resolved.c.drop_reason, literal(now),
     )
 
 
@@ -118,13 +119,25 @@ def resolve_recipients(mass_email_id, now, settings):
     return summary
 
 
+def _summary(status, drop_reason, cap=None, **where):
+    """{"all": n, "emailing": n, "dropped": {reason: n}} counted over (status, drop_reason) columns."""
+    statement = select(status, drop_reason, func.count()).group_by(status, drop_reason)
+    rows = db.session.execute(statement.filter_by(**where) if where else statement).all()
+    total = sum(n for _, _, n in rows)
+    dropped = {reason: n for state, reason, n in rows if state == "dropped"}
+    emailing = total - sum(dropped.values())
+    if cap is not None and emailing > cap:  # as _drop_over_cap does after the insert
+        dropped["over_cap"], emailing = emailing - cap, cap
+    return {"all": total, "emailing": emailing, "dropped": dropped}
+
+
 def recipient_summary(mass_email_id):
     """{"all": n, "emailing": n, "dropped": {reason: n}}: the numbers the confirm step shows."""
-    rows = db.session.execute(
-        select(Recipient.status, Recipient.drop_reason, func.count())
-        .where(Recipient.mass_email_id == mass_email_id)
-        .group_by(Recipient.status, Recipient.drop_reason)
-    ).all()
-    total = sum(n for _, _, n in rows)
-    dropped = {reason: n for status, reason, n in rows if status == "dropped"}
-    return {"all": total, "emailing": total - sum(dropped.values()), "dropped": dropped}
+    return _summary(Recipient.status, Recipient.drop_reason, mass_email_id=mass_email_id)
+
+
+def preview_summary(mass_email_id, now, settings):
+    """What resolve_recipients() would produce right now, shaped as recipient_summary(), writing nothing:
+    the SELECT that resolution inserts from, counted instead, with the per-send cap applied the same way."""
+    resolved = _resolution_select(mass_email_id, now, settings).subquery()
+    return _summary(resolved.c.status, resolved.c.drop_reason, cap=settings.max_recipients_per_send)
