@@ -1,5 +1,8 @@
 """RQ entry points for mass sending: batches on queue "sending", the periodic jobs (jobs/cron.py) on "default"."""
-from webapp.sending import lifecycle, sender
+import time
+from datetime import datetime
+
+from webapp.sending import drip, lifecycle, sender
 from webapp.sending.batches import recover_expired_claims
 
 
@@ -18,3 +21,17 @@ def recover_stale_claims():
 def start_due():
     """Periodic: start the scheduled mass emails whose time has come."""
     return lifecycle.start_due(sender.utcnow())
+
+
+def drip_tick(mass_email_id, due_at):
+    """One drip tick, queued for `due_at` (ISO, naive UTC) by the drip itself."""
+    due_at = datetime.fromisoformat(due_at)
+    # RQ's scheduler counts in whole seconds and may start a job up to a second early; a drip's
+    # interval is a promise, so wait out the rest.
+    time.sleep(max(0.0, (due_at - sender.utcnow()).total_seconds()))
+    return drip.tick(mass_email_id, due_at, sender.utcnow())
+
+
+def rescue_stalled_drips():
+    """Periodic: queue again the ticks of drips whose worker died between two ticks."""
+    return drip.rescue_stalled(sender.utcnow())

@@ -3,20 +3,23 @@
     with ScriptedSmtpServer(dsn=True) as server:
         server.script("gone@example.com", rcpt="550 5.1.1 User unknown")
         server.script("flaky@example.com", data=DROP)   # hang up after the message, before replying
+        server.script("cut@example.com", rcpt=DROP)     # hang up at RCPT, before any message data
         server.script("bounces@mailroom.test", mail="553 5.7.1 Sender not allowed")
         ... connect to server.smtp_config() ...
         server.deliveries, server.connections, server.mail_commands, server.rcpt_commands
 
 Any reply starting with 421 is followed by closing the connection, as real servers do.
 With dsn=True the server advertises DSN (RFC 3461) and accepts its parameters; without
-it, like aiosmtpd itself, it refuses unknown MAIL/RCPT parameters with 555.
+it, like aiosmtpd itself, it refuses unknown MAIL/RCPT parameters with 555. With
+password="..." it offers AUTH (without TLS) and accepts only that password. It offers
+PIPELINING, as most relays do, unless pipelining=False.
 """
 import asyncio
 import socket
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 from webapp.settings.smtp import SmtpConfig
 
@@ -40,6 +43,8 @@ class _ScriptedHandler:
         session.host_name = hostname
         if self.owner.dsn:
             responses.insert(-1, "250-DSN")
+        if self.owner.pipelining:
+            responses.insert(-1, "250-PIPELINING")  # aiosmtpd reads a command at a time from its buffer anyway
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -52,6 +57,8 @@ class _ScriptedHandler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.owner.rcpt_replies.get(address)
+        if reply == DROP:
+            server.transport.close()  # before DATA: the message cannot have arrived
         if reply:
             return reply
         envelope.rcpt_tos.append(address)
@@ -100,7 +107,8 @@ class _ScriptedSMTP(SMTP):
 
 class _Controller(Controller):
     def __init__(self, owner, port):
-        super().__init__(_ScriptedHandler(owner), hostname="127.0.0.1", port=port)
+        auth = {"authenticator": owner.authenticate, "auth_require_tls": False} if owner.password else {}
+        super().__init__(_ScriptedHandler(owner), hostname="127.0.0.1", port=port, **auth)
         self.owner = owner
 
     def factory(self):
@@ -114,8 +122,10 @@ def _free_port():
 
 
 class ScriptedSmtpServer:
-    def __init__(self, dsn=False):
+    def __init__(self, dsn=False, password=None, pipelining=True):
         self.dsn = dsn
+        self.pipelining = pipelining
+        self.password = password
         self.mail_replies = {}  # envelope sender -> reply to its MAIL FROM
         self.rcpt_replies = {}  # address -> reply to its RCPT TO
         self.data_replies = {}  # address -> reply to the end of its DATA, or DROP
@@ -134,8 +144,12 @@ class ScriptedSmtpServer:
     def __exit__(self, *exc_info):
         self.controller.stop()
 
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        # handled=False: aiosmtpd then answers itself (235, or 535 for a wrong password).
+        return AuthResult(success=auth_data.password.decode() == self.password, handled=False)
+
     def script(self, address, mail=None, rcpt=None, data=None):
-        """How to answer: MAIL FROM `address`, RCPT TO `address`, or the end of DATA for `address` (or DROP, HANG)."""
+        """How to answer: MAIL FROM `address`, RCPT TO `address` (or DROP), or the end of DATA for `address` (or DROP, HANG)."""
         if mail:
             self.mail_replies[address] = mail
         if rcpt:

@@ -119,9 +119,9 @@ def test_the_journal_folds_into_the_rows_in_bulk_and_is_then_emptied(ctx):
     token, (sent_id, deferred_id, bounced_id) = claim_batch(mail_id, 3, LEASE, NOW)
     journal = Journal(redis_connection(), token)
     retry_at = NOW + timedelta(minutes=5)
-    journal.record(sent_id, Entry("sent", NOW, "<a@x>", "250 2.0.0 Ok"))
-    journal.record(deferred_id, Entry("deferred", NOW, "<b@x>", "451 4.7.1 Try later", next_attempt_at=retry_at))
-    journal.record(bounced_id, Entry("bounced", NOW, "<c@x>", "550 5.1.1 User unknown", bounce_kind="hard"))
+    journal.advance({sent_id: Entry("sent", NOW, "<a@x>", "250 2.0.0 Ok")})
+    journal.advance({deferred_id: Entry("deferred", NOW, "<b@x>", "451 4.7.1 Try later", next_attempt_at=retry_at)})
+    journal.advance({bounced_id: Entry("bounced", NOW, "<c@x>", "550 5.1.1 User unknown", bounce_kind="hard")})
 
     assert fold(journal) == 3
 
@@ -141,7 +141,7 @@ def test_a_hard_bounce_of_an_already_suppressed_address_folds_without_error(ctx)
     db.session.commit()
     token, (rid,) = claim_batch(mail_id, 1, LEASE, NOW)
     journal = Journal(redis_connection(), token)
-    journal.record(rid, Entry("bounced", NOW, "<c@x>", "550 5.1.1 User unknown", bounce_kind="hard"))
+    journal.advance({rid: Entry("bounced", NOW, "<c@x>", "550 5.1.1 User unknown", bounce_kind="hard")})
 
     fold(journal)
 
@@ -152,11 +152,11 @@ def test_folding_twice_after_a_crash_between_commit_and_cleanup_changes_nothing(
     mail_id = a_sending_mass_email(1)
     token, (rid,) = claim_batch(mail_id, 1, LEASE, NOW)
     journal = Journal(redis_connection(), token)
-    journal.record(rid, Entry("sent", NOW, "<a@x>", "250 Ok"))
+    journal.advance({rid: Entry("sent", NOW, "<a@x>", "250 Ok")})
     entries = journal.entries()
     fold(journal)
     # The entry is back, as if the process died before deleting it: the row is no longer claimed.
-    journal.record(rid, entries[rid])
+    journal.advance({rid: entries[rid]})
 
     fold(journal)
 
@@ -168,9 +168,8 @@ def test_a_crashed_batch_is_recovered_sent_unconfirmed_or_requeued(ctx):
     mail_id = a_sending_mass_email(3)
     token, (p0, p1, p2) = claim_batch(mail_id, 3, LEASE, NOW)
     journal = Journal(redis_connection(), token)
-    journal.mark_in_flight(p0, "<p0@x>")
-    journal.record(p0, Entry("sent", NOW, "<p0@x>", "250 Ok"))
-    journal.mark_in_flight(p1, "<p1@x>")
+    journal.advance({}, (p0, "<p0@x>"))
+    journal.advance({p0: Entry("sent", NOW, "<p0@x>", "250 Ok")}, (p1, "<p1@x>"))  # p0's answer, p1 handed over
     # ... the process dies here; its lease runs out.
 
     recovered = recover_expired_claims(NOW + timedelta(seconds=LEASE + 1))
@@ -185,7 +184,7 @@ def test_a_crashed_batch_is_recovered_sent_unconfirmed_or_requeued(ctx):
 def test_an_unconfirmed_recipient_is_never_claimed_again(ctx):
     mail_id = a_sending_mass_email(1)
     token, (rid,) = claim_batch(mail_id, 1, LEASE, NOW)
-    Journal(redis_connection(), token).mark_in_flight(rid, "<p0@x>")
+    Journal(redis_connection(), token).advance({}, (rid, "<p0@x>"))
     later = NOW + timedelta(seconds=LEASE + 1)
     recover_expired_claims(later)
 
@@ -195,7 +194,7 @@ def test_an_unconfirmed_recipient_is_never_claimed_again(ctx):
 def test_a_lost_connection_before_data_puts_the_in_flight_recipient_back_in_the_queue(ctx):
     mail_id = a_sending_mass_email(2)
     token, (p0, _) = claim_batch(mail_id, 2, LEASE, NOW)
-    Journal(redis_connection(), token).mark_in_flight(p0, "<p0@x>")
+    Journal(redis_connection(), token).advance({}, (p0, "<p0@x>"))
 
     settled = settle_claim(token, NOW, in_flight_may_be_delivered=False)
 

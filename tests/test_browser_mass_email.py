@@ -86,3 +86,49 @@ def test_pause_resume_and_cancel_a_send_from_its_progress_page(page, app, market
     expect(page.get_by_role("button", name="Pause")).to_have_count(0)
     settled(page)
     screenshot(page, "mass-email-cancelled")
+
+
+def test_start_a_drip_watch_it_send_one_at_a_time_and_edit_its_schedule(page, app, marketer, worker, smtp_catcher):
+    with app.app_context():
+        a_template("Welcome series")
+        a_list("Trial users", [f"trial{n}@example.com" for n in range(3)])
+    log_in(page, "marketer@example.com", "correct horse battery")
+
+    page.goto("/mass-emails/new")
+    page.get_by_label("Name", exact=True).fill("Welcome drip")
+    page.get_by_label("Template", exact=True).select_option(label="Welcome series")
+    page.get_by_label("Send to lists").select_option(label="Trial users")
+    expect(page.get_by_label("Send one email every")).to_be_hidden()  # drip fields wait for the drip choice
+    page.get_by_label("Advanced drip").check()
+    page.get_by_label("Send one email every").fill("2")
+    page.get_by_label("Unit").select_option("seconds")
+    for day in ("Sat", "Sun"):
+        page.get_by_label(day, exact=True).check()
+    page.get_by_label("From", exact=True).select_option(label="00:00")
+    page.get_by_label("Until", exact=True).select_option(label="24:00")
+    screenshot(page, "drip-new")
+    page.get_by_role("button", name="Continue to confirm").click()
+
+    expect(page.locator("[data-drip-schedule]")).to_contain_text("Every 2 seconds, every day, all day UTC")
+    page.get_by_label("I have checked the recipients").check()
+    page.get_by_role("button", name="Start the drip to 3").click()
+
+    expect(page.get_by_text("The drip has started: Every 2 seconds")).to_be_visible()
+    expect(page.locator("[data-next-send]")).to_contain_text("Next email at")
+    expect(page.locator('[data-count="sent"]')).to_have_text("1", timeout=30000)
+    settled(page)
+    screenshot(page, "drip-sending")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    page.get_by_role("link", name="Edit schedule or content").click()
+    expect(page.get_by_label("Send one email every")).to_have_value("2")
+    page.get_by_label("Send one email every").fill("1")
+    screenshot(page, "drip-edit")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Recipients not sent yet get the new schedule")).to_be_visible()
+    expect(page.locator(".drip-schedule")).to_contain_text("Every second")
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator('[data-state="sent"]')).to_be_visible(timeout=30000)
+    expect(page.locator('[data-count="sent"]')).to_have_text("3")
+    settled(page)
+    screenshot(page, "drip-sent")

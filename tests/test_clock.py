@@ -16,7 +16,7 @@ from webapp.system.worker import AppContextWorker
 from tests.conftest import ROOT, _tmp
 from tests.test_batches import a_sending_mass_email, statuses
 
-PERIODIC = {"jobs.sending.start_due": 60, "jobs.sending.recover_stale_claims": 60}
+PERIODIC = {"jobs.sending.start_due": 60, "jobs.sending.recover_stale_claims": 60, "jobs.sending.rescue_stalled_drips": 60}
 
 
 def test_the_cron_config_runs_each_periodic_job_every_minute_on_the_default_queue(ctx):
@@ -62,6 +62,7 @@ def test_a_crashed_batch_is_recovered_by_the_clock_and_a_worker(app, ctx):
     assert {tick.func_name: tick.latest_result().return_value for tick in ticks} == {
         "jobs.sending.start_due": [],  # nothing scheduled
         "jobs.sending.recover_stale_claims": [mail_id],
+        "jobs.sending.rescue_stalled_drips": [],  # no drips
     }
     assert set(statuses(mail_id).values()) == {"queued"}
     assert [job.func_name for job in Queue("sending", connection=redis_connection()).jobs] == ["jobs.sending.send_batch"]

@@ -137,7 +137,7 @@ def test_pause_and_resume_stop_and_restart_the_batches(ctx):
     queue("sending").empty()
 
     assert lifecycle.pause_mass_email(mail_id).state == "paused"
-    assert lifecycle.resume_mass_email(mail_id).state == "sending"
+    assert lifecycle.resume_mass_email(mail_id, NOW).state == "sending"
     assert queued_batches() == 1
 
 
@@ -148,7 +148,7 @@ def test_resuming_after_an_smtp_failure_clears_the_reason(ctx):
     mail.state, mail.failure_reason = "paused", "SMTP login refused"
     db.session.commit()
 
-    assert lifecycle.resume_mass_email(mail_id).failure_reason is None
+    assert lifecycle.resume_mass_email(mail_id, NOW).failure_reason is None
 
 
 @pytest.mark.parametrize("current, action", [
@@ -159,7 +159,7 @@ def test_moves_the_current_state_does_not_allow_are_refused_and_change_nothing(c
     mail_id = a_draft([a_list("Newsletter", ["a@example.com"])])
     set_state(mail_id, current)
     calls = {
-        "pause": lambda: lifecycle.pause_mass_email(mail_id), "resume": lambda: lifecycle.resume_mass_email(mail_id),
+        "pause": lambda: lifecycle.pause_mass_email(mail_id), "resume": lambda: lifecycle.resume_mass_email(mail_id, NOW),
         "cancel": lambda: lifecycle.cancel_mass_email(mail_id, NOW), "start": lambda: lifecycle.start_mass_email(mail_id, NOW),
         "schedule": lambda: lifecycle.schedule_mass_email(mail_id, NOW),
     }

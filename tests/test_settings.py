@@ -15,6 +15,7 @@ from webapp.outbox.reader import list_messages
 
 VALID = {
     "max_per_hour": "", "batch_size": "500", "max_recipients_per_send": "",
+    "auto_pause_percent": "50", "auto_pause_window": "50",
     "optout_link_mandatory": "y", "postal_address": "1 Main St, Springfield",
     "open_tracking": "y", "click_tracking": "y", "site_url": "https://mail.example.com",
     "inactivity_days": "730",
@@ -69,6 +70,14 @@ def test_saving_stores_values_and_turns_empty_limits_off(admin_client, app):
     assert values["site_url"] == "https://mail.example.com"  # trailing slash stripped
 
 
+def test_the_automatic_pause_defaults_to_half_of_the_last_50_and_can_be_turned_off(admin_client, app):
+    assert (stored(app)["auto_pause_percent"], stored(app)["auto_pause_window"]) == (50, 50)
+
+    save(admin_client, auto_pause_percent="", auto_pause_window="200")
+
+    assert (stored(app)["auto_pause_percent"], stored(app)["auto_pause_window"]) == (None, 200)
+
+
 def test_plain_form_post_saves_and_redirects_with_a_flash(admin_client):
     response = save(admin_client, htmx=False)
     assert response.status_code == 303
@@ -98,6 +107,8 @@ def test_site_url_must_be_absolute_http_without_query_or_fragment(admin_client, 
     ("max_per_hour", "-5", "leave it empty for no hourly limit"),
     ("max_recipients_per_send", "0", "leave it empty for no cap"),
     ("inactivity_days", "0", "leave it empty to turn the rule off"),
+    ("auto_pause_percent", "101", "leave it empty to never pause automatically"),
+    ("auto_pause_window", "5", "from 20 to 1,000"),
     ("smtp_port", "70000", "from 1 to 65535"),
     ("smtp_host", "https://smtp.example.com", "Enter just the host name"),
     ("from_email", "not-an-address", "An email address must have an @-sign."),

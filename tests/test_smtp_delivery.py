@@ -18,9 +18,9 @@ def message(to, body="Hello!"):
     ).encode()
 
 
-@pytest.fixture
-def server():
-    with ScriptedSmtpServer() as running:
+@pytest.fixture(params=[True, False], ids=["pipelining", "one-command-at-a-time"])
+def server(request):
+    with ScriptedSmtpServer(pipelining=request.param) as running:
         yield running
 
 
@@ -123,6 +123,7 @@ def test_dsn_parameters_are_left_out_when_the_server_does_not_offer_dsn(server):
 def test_one_connection_carries_a_whole_batch(server):
     addresses = [f"reader{n}@example.com" for n in range(50)]
     with SmtpDelivery(server.smtp_config()) as delivery:
+        assert delivery.pipelining == server.pipelining  # MAIL, RCPT, DATA in one write when offered
         outcomes = [delivery.send(SENDER, to, message(to)) for to in addresses]
     assert {outcome.kind for outcome in outcomes} == {"sent"}
     assert [d.rcpt_tos[0] for d in server.deliveries] == addresses
@@ -145,6 +146,7 @@ def test_a_refused_sender_is_an_outcome_and_the_connection_goes_on(server):
         refused = delivery.send("blocked@mailroom.test", "ann@example.com", message("ann@example.com"))
         accepted = delivery.send(SENDER, "ann@example.com", message("ann@example.com"))
     assert (refused.kind, refused.bounce_kind, accepted.kind) == ("bounced", "soft", "sent")
+    assert refused.text.startswith("5.7.1 Sender address rejected")  # MAIL's reply, not RCPT's or DATA's after it
 
 
 def test_closing_tolerates_a_connection_the_server_already_dropped(server):

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, case, delete, func, or_, select, type_coerce
+from sqlalchemy import DateTime, Integer, String, case, delete, func, or_, select, type_coerce, update
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 from sqlalchemy.orm import selectinload
@@ -14,6 +14,7 @@ from webapp.audience.emails import email_domain
 from webapp.audience.models import Contact, ListMembership, Suppression
 from webapp.audience.search import contact_search_clause
 from webapp.extensions import db
+from webapp.sending.models import Recipient
 
 PAGE_SIZE = 50
 # Counting every match of a broad search over a million rows costs more than the page itself;
@@ -29,7 +30,8 @@ SORTS = {
     "company": func.lower(Contact.company),
     "status": Contact.status,
     "last_activity": Contact.last_activity_at,
-    "created": Contact.created_at,
+    # Ids grow with creation time, and the primary key spares imports a created_at index to maintain.
+    "created": Contact.id,
 }
 NULLABLE_SORTS = {"last_activity"}
 DEFAULT_SORT = "created"
@@ -62,13 +64,15 @@ def encode_cursor(value, contact_id):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(token, parse_datetime=False):
-    """(value, id) from a cursor, or None when the token is missing or not one of ours."""
+def decode_cursor(token, parse_datetime=False, value_type=str):
+    """(value, id) from a cursor, or None when the token is missing or not one of ours.
+
+    The value is text, or for the id sort a whole number."""
     if not token:
         return None
     try:
         value, contact_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if not isinstance(contact_id, int) or not (value is None or isinstance(value, str)):
+        if not isinstance(contact_id, int) or not (value is None or type(value) is value_type):
             return None
         if parse_datetime and value is not None:
             value = datetime.fromisoformat(value)
@@ -144,7 +148,7 @@ def contact_page(query=None, status=None, sort=DEFAULT_SORT, direction=DEFAULT_D
     key, parse_datetime = _sort_expression(sort)
     where = contact_search_clause(query, status)
     backward = bool(before) and not after
-    cursor = decode_cursor(before if backward else after, parse_datetime)
+    cursor = decode_cursor(before if backward else after, parse_datetime, int if isinstance(key.type, Integer) else str)
     total, exact = count_contacts(where)
     # A search with few matches is answered from its own indexes, sorting the matches; otherwise
     # the matches are dense enough that walking the sort index finds a page almost at once.
@@ -188,7 +192,12 @@ def update_contact(contact, *, email, first_name, last_name, company, status, cu
 
 
 def delete_contact(contact_id):
-    """Delete a contact and (by cascade) its list memberships. True if it existed."""
+    """Delete a contact and (by cascade) its list memberships. True if it existed.
+
+    Its recipient rows stay for the reports, with contact_id NULL: recipients have no foreign
+    key to do that (see Recipient), so it is done here, in the same transaction.
+    """
+    db.session.execute(update(Recipient).where(Recipient.contact_id == contact_id).values(contact_id=None))
     deleted = db.session.execute(delete(Contact).where(Contact.id == contact_id)).rowcount
     db.session.commit()
     return bool(deleted)
@@ -213,6 +222,7 @@ class TimelineEntry:
     title: str
     details: dict = field(default_factory=dict)
     is_email: bool = False
+    link: tuple | None = None  # (endpoint, url_for arguments) of the page with the whole story
 
 
 def _created_entries(contact):
@@ -235,9 +245,15 @@ def _suppression_entries(contact):
                             {"Scope": scope, "Reason": suppression.reason.replace("_", " "), "Source": suppression.source or "—"})
 
 
-# Each source turns one kind of history into entries; sending adds its own (emails sent, delivered,
-# opened...) by appending a function here that yields TimelineEntry(..., is_email=True).
+# Each source turns one kind of history into entries; sending adds its own (the mass emails and
+# how each went) through add_timeline_source(), with a function yielding TimelineEntry(..., is_email=True).
 TIMELINE_SOURCES = [_created_entries, _membership_entries, _suppression_entries]
+
+
+def add_timeline_source(source):
+    """Add another capability's history to every contact's timeline (once, however many apps are made)."""
+    if source not in TIMELINE_SOURCES:
+        TIMELINE_SOURCES.append(source)
 
 
 def contact_timeline(contact):

@@ -18,11 +18,11 @@ class Contact(db.Model):
         CheckConstraint(f"status IN {CONTACT_STATUSES}", name="status"),
         # Prefix search (the contact list) on each searchable column, case-insensitively; the
         # sortable ones end in id, the keyset pages' tie-breaker, so a page walks one index range.
+        # Creation order needs none: ids grow with it, so that sort walks the primary key.
         Index("ix_contacts_first_name_lower", func.lower("first_name")),
         Index("ix_contacts_last_name_lower_id", func.lower("last_name"), "id"),
         Index("ix_contacts_company_lower_id", func.lower("company"), "id"),
         Index("ix_contacts_status_id", "status", "id"),
-        Index("ix_contacts_created_at_id", "created_at", "id"),
         Index("ix_contacts_last_activity_at_id", "last_activity_at", "id"),
     )
 

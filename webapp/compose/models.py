@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -13,9 +13,14 @@ class Template(db.Model):
     """An email a marketer edits. `version` counts saved content changes; each has a TemplateVersion."""
 
     __tablename__ = "templates"
+    __table_args__ = (
+        # Unique among the templates in use: an archived one's name is free for a new template.
+        Index("uq_templates_name", "name", unique=True, sqlite_where=text("archived_at IS NULL"),
+              postgresql_where=text("archived_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(998), default="", server_default="")
     html: Mapped[str] = mapped_column(Text, default="", server_default="")
     # None (or blank) means the plain-text part is generated from the HTML when sending.
@@ -27,6 +32,9 @@ class Template(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when a template that mass emails have sent is deleted: it leaves the lists and pickers,
+    # and its versions stay for those mass emails' reports (see compose.deletion).
+    archived_at: Mapped[datetime | None]
 
     versions: Mapped[list["TemplateVersion"]] = relationship(
         back_populates="template", cascade="all, delete-orphan", passive_deletes=True, order_by="TemplateVersion.version"

@@ -49,13 +49,14 @@ def templates_page():
     statement = (
         select(Template, func.coalesce(func.nullif(User.name, ""), User.email))
         .outerjoin(User, User.id == Template.created_by_id)
+        .where(Template.archived_at.is_(None))
         .order_by(Template.updated_at.desc(), Template.id.desc())
     )
     return db.session.execute(statement).all()
 
 
 def name_taken(name, except_id=None):
-    statement = select(Template.id).where(func.lower(Template.name) == name.strip().lower())
+    statement = select(Template.id).where(func.lower(Template.name) == name.strip().lower(), Template.archived_at.is_(None))
     if except_id is not None:
         statement = statement.where(Template.id != except_id)
     return db.session.scalar(statement.limit(1)) is not None
@@ -95,11 +96,6 @@ def duplicate_template(template, created_by_id):
     copy.snapshot()
     db.session.commit()
     return copy
-
-
-def delete_template(template):
-    db.session.delete(template)
-    db.session.commit()
 
 
 def template_values(template):

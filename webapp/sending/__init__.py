@@ -10,6 +10,9 @@ bp = Blueprint("sending", __name__)
 
 
 def init_app(app):
+    from webapp.audience.contacts import add_timeline_source
     from webapp.sending import routes  # noqa: F401  (routes register on bp)
+    from webapp.sending.contact_history import recipient_entries
 
+    add_timeline_source(recipient_entries)
     app.register_blueprint(bp)

@@ -3,16 +3,18 @@
 A claim is a set of rows a batch marked status='sending' with its own claim_token and a
 lease (claimed_until). Only the claim's batch sends them, and only until
 `claimed_until - LEASE_MARGIN` by its own clock: a batch stops (and settles) before its
-lease runs out, and renews the lease whenever it folds its journal. So a claim whose lease
-has expired belongs to a batch that is gone (killed, crashed, timed out).
+lease runs out, and renews the lease (checked at each fold of its journal) once half of it
+is gone. So a claim whose lease has expired belongs to a batch that is gone (killed,
+crashed, timed out).
 
 Recovery rule for an expired claim (recover_expired_claims, run at the start of every batch
 and from the periodic job), per row still 'sending':
 1. the journal holds the server's answer -> the row takes it (sent, deferred, bounced);
 2. the row is the claim's in-flight message (its DATA may have been sent and the 250 lost)
-   -> 'unconfirmed', and it is NEVER resent automatically: only a person may choose to.
-   There is at most one such row per claim, because a claim sends over one connection,
-   one message at a time;
+   -> 'unconfirmed', and it is NEVER resent automatically: only a person may choose to
+   (lifecycle.resend_unconfirmed). There is at most one such row per claim: a claim sends
+   over one connection, one message at a time, and the one Redis round trip that marks a
+   message in flight also journals the outcome of the one before (journal.Journal.advance);
 3. any other row was never handed to the server -> back to 'queued' (or 'deferred' with
    its old next_attempt_at, if it was a due retry), to be claimed again.
 A batch that ends normally or loses its connection settles its own claim by the same rule,

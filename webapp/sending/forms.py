@@ -2,14 +2,17 @@
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
-    BooleanField, DateTimeLocalField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField,
+    BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField,
+    StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.audience.models import TargetList
 from webapp.auth.forms import NormalizedEmail
 from webapp.compose.models import Template
 from webapp.extensions import db
+from webapp.sending.drip_schedule import TIMEZONES, WEEKDAYS, DripSchedule
 from webapp.sending.sender import utcnow
 
 
@@ -17,7 +20,65 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class MassEmailForm(FlaskForm):
+def _template_choices():
+    """The templates a mass email may use: an archived (deleted) one is not offered."""
+    in_use = select(Template.id, Template.name).where(Template.archived_at.is_(None)).order_by(Template.name)
+    return [SelectChoice(*row) for row in db.session.execute(in_use)]
+
+
+class DripScheduleForm(FlaskForm):
+    """A drip's schedule: every N units, on these weekdays, between these hours, in a timezone."""
+
+    UNITS = {"seconds": 1, "minutes": 60, "hours": 3600}
+
+    interval = IntegerField("Send one email every", default=3,
+                            validators=[Optional(), NumberRange(min=1, max=10_000, message="Enter a number from 1 to 10,000.")])
+    interval_unit = SelectField("Unit", default="minutes", choices=[SelectChoice(u, u) for u in UNITS])
+    days = SelectMultipleField("On these days", default=list("01234"),
+                               choices=[SelectChoice(str(n), name) for n, name in enumerate(WEEKDAYS)],
+                               widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    start_hour = SelectField("From", coerce=int, default=9, choices=[SelectChoice(h, f"{h:02d}:00") for h in range(24)])
+    end_hour = SelectField("Until", coerce=int, default=17,
+                           choices=[SelectChoice(h, f"{h:02d}:00") for h in range(1, 25)])
+    timezone = SelectField("Timezone", default="UTC", choices=[SelectChoice(zone, zone) for zone in TIMEZONES])
+
+    def schedule(self):
+        return DripSchedule(self.interval.data * self.UNITS[self.interval_unit.data], "".join(sorted(self.days.data)),
+                            self.start_hour.data, self.end_hour.data, self.timezone.data)
+
+    def validate_schedule(self):
+        """Field by field, so each message shows beside its field; False when one fails."""
+        problems = [
+            (self.interval, not self.interval.data and not self.interval.errors, "Enter how often to send, e.g. every 3 minutes."),
+            (self.days, not self.days.data, "Choose at least one day of the week."),
+            (self.end_hour, not (self.start_hour.errors or self.end_hour.errors) and self.end_hour.data <= self.start_hour.data,
+              "The sending window must end after it starts."),
+        ]
+        for field, failed, message in problems:
+            if failed:
+                field.errors.append(message)
+        return not any(field.errors for field in (self.interval, self.days, self.end_hour))
+
+    def fill_from(self, schedule):
+        """Show a saved schedule (in the largest whole unit of its interval)."""
+        unit = next(u for u in reversed(self.UNITS) if schedule.interval_seconds % self.UNITS[u] == 0)
+        self.interval.data, self.interval_unit.data = schedule.interval_seconds // self.UNITS[unit], unit
+        self.days.data = list(schedule.days)
+        self.start_hour.data, self.end_hour.data, self.timezone.data = schedule.start_hour, schedule.end_hour, schedule.timezone
+
+
+class DripEditForm(DripScheduleForm):
+    template_id = SelectField("Template", coerce=int, validators=[InputRequired(message="Choose a template.")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.template_id.choices = _template_choices()
+
+    def validate(self, extra_validators=None):
+        return super().validate(extra_validators) and self.validate_schedule()
+
+
+class MassEmailForm(DripScheduleForm):
     name = StringField("Name", filters=[_strip],
                        validators=[DataRequired(message="Give the mass email a name."), Length(max=200)])
     template_id = SelectField("Template", coerce=int, validators=[InputRequired(message="Choose a template.")])
@@ -28,6 +89,10 @@ class MassEmailForm(FlaskForm):
     from_email = StringField("From email", filters=[_strip], validators=[Optional(), NormalizedEmail()])
     reply_to = StringField("Reply-to", filters=[_strip], validators=[Optional(), NormalizedEmail()])
     campaign = StringField("Campaign", filters=[_strip], validators=[Optional(), Length(max=200)])
+    kind = RadioField("How to send", default="standard", choices=[
+        SelectChoice("standard", "Standard: in batches, as fast as the sending limits allow"),
+        SelectChoice("drip", "Advanced drip: one contact at a time, on a schedule you can pause and edit"),
+    ])
     when = RadioField("When", choices=[SelectChoice("now", "Send as soon as I confirm"),
                                        SelectChoice("later", "Schedule for a date and time")],
                       default="now")
@@ -35,11 +100,17 @@ class MassEmailForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        templates = db.session.execute(select(Template.id, Template.name).order_by(Template.name)).all()
-        self.template_id.choices = [SelectChoice(*row) for row in templates]
+        self.template_id.choices = _template_choices()
         lists = [SelectChoice(*row) for row in db.session.execute(select(TargetList.id, TargetList.name).order_by(TargetList.name))]
         self.list_ids.choices = lists
         self.excluding_list_ids.choices = lists
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return (self.kind.data != "drip" or self.validate_schedule()) and valid
+
+    def drip_schedule(self):
+        return self.schedule() if self.kind.data == "drip" else None
 
     def validate_excluding_list_ids(self, field):
         both = set(field.data or ()) & set(self.list_ids.data or ())

@@ -2,10 +2,11 @@
 
 Every state change goes through _move(): one conditional UPDATE ... WHERE state IN (allowed),
 so two people (or a person and the cron tick) acting at once cannot both win, and a batch
-finishing meanwhile (sender._finish only touches rows still 'sending') cannot undo a pause or
+finishing meanwhile (sender.recount only touches rows still 'sending') cannot undo a pause or
 cancel. A refused move raises LifecycleError with a sentence for the page.
 
-    draft -> scheduled -> sending <-> paused -> sent;  cancelled from any non-final state.
+    draft -> scheduled -> sending <-> paused -> sent;  cancelled from any non-final state;
+    sent -> sending when a person resends the unconfirmed recipients (resend_unconfirmed).
 """
 import math
 
@@ -13,12 +14,16 @@ from sqlalchemy import func, select, update
 
 from webapp.compose.models import Template
 from webapp.extensions import db
+from webapp.queues import redis_connection
+from webapp.sending import drip, failure_window
 from webapp.sending.models import MassEmail, MassEmailList, Recipient
 from webapp.sending.resolve import preview_summary, resolve_recipients
 from webapp.sending.sender import enqueue_batch
 from webapp.settings.service import get_settings
 
 FINAL_STATES = ("sent", "cancelled", "failed")
+# Where a person may send the unconfirmed again: a cancelled or failed mass email sends nothing more.
+RESEND_STATES = ("sending", "paused", "sent")
 # Batches of one mass email may run side by side (claims are exclusive, see batches.py); each
 # finished batch enqueues its successor, so this many chains keep that many workers busy.
 PARALLEL_BATCHES = 3
@@ -48,27 +53,33 @@ def _move(mass_email_id, action, **values):
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
-        db.session.rollback()
-        state = db.session.scalar(select(MassEmail.state).where(MassEmail.id == mass_email_id))
-        if state is None:
-            raise LifecycleError("This mass email no longer exists.")
-        raise LifecycleError(f"A mass email that is {state} cannot be {_PAST[action]}.")
+        _refuse(mass_email_id, lambda state: f"A mass email that is {state} cannot be {_PAST[action]}.")
     db.session.commit()
     return db.session.get(MassEmail, mass_email_id, populate_existing=True)
 
 
+def _refuse(mass_email_id, why):
+    """Undo the attempt and raise LifecycleError: the mass email is gone, or `why(its state)`."""
+    db.session.rollback()
+    state = db.session.scalar(select(MassEmail.state).where(MassEmail.id == mass_email_id))
+    if state is None:
+        raise LifecycleError("This mass email no longer exists.")
+    raise LifecycleError(why(state))
+
 
 def create_draft(owner_id, name, template_id, list_ids, excluding_list_ids, from_name="", from_email="", reply_to="",
-                 campaign=None, scheduled_at=None):
-    """A new draft; the template is snapshotted now and again when sending starts (edits until then count)."""
+                 campaign=None, scheduled_at=None, drip_schedule=None):
+    """A new draft, a drip when given its DripSchedule; the template is snapshotted now and again when sending starts."""
     template = db.session.get(Template, template_id)
     if template is None:
         raise LifecycleError("The chosen template no longer exists.")
     mass_email = MassEmail(
         name=name.strip(), owner_id=owner_id, template_version=template.snapshot(), from_name=from_name or "",
         from_email=from_email or "", reply_to=reply_to or "", campaign=(campaign or "").strip() or None,
-        scheduled_at=scheduled_at, kind="standard", state="draft",
+        scheduled_at=scheduled_at, kind="standard" if drip_schedule is None else "drip", state="draft",
     )
+    if drip_schedule is not None:
+        mass_email.drip_schedule = drip_schedule
     mass_email.lists = [MassEmailList(list_id=list_id, excluding=False) for list_id in dict.fromkeys(list_ids)] + [
         MassEmailList(list_id=list_id, excluding=True) for list_id in dict.fromkeys(excluding_list_ids)
     ]
@@ -97,6 +108,8 @@ def start_mass_email(mass_email_id, now):
         db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state == "sending")
                            .values(state="sent", finished_at=now))
         db.session.commit()
+    elif mass_email.kind == "drip":
+        drip.schedule_from(mass_email_id, now)
     else:
         _enqueue_batches(mass_email_id, summary["emailing"])
     return db.session.get(MassEmail, mass_email_id, populate_existing=True)
@@ -123,14 +136,77 @@ def start_due(now):
 
 
 def pause_mass_email(mass_email_id):
-    """sending -> paused: running batches stop at their next check and put their unsent rows back."""
-    return _move(mass_email_id, "pause")
+    """sending -> paused: running batches stop at their next check and put their unsent rows back;
+    a drip's waiting tick finds its time gone and retires."""
+    return _move(mass_email_id, "pause", next_send_at=None)
 
 
-def resume_mass_email(mass_email_id):
-    """paused -> sending, with batches queued again (a pause by an SMTP failure clears its reason)."""
+def resume_mass_email(mass_email_id, now):
+    """paused -> sending, with batches queued again, or the drip's next tick at its next slot from now
+    (a pause by Mailroom itself, for the SMTP settings or a burst of refusals, clears its reason
+    and the failure window)."""
     mass_email = _move(mass_email_id, "resume", failure_reason=None)
-    _enqueue_batches(mass_email_id, max(1, unsent_count(mass_email_id)))
+    failure_window.clear(redis_connection(), mass_email_id)
+    _carry_on(mass_email, now)
+    return mass_email
+
+
+def _carry_on(mass_email, now):
+    """Queue what sends the waiting recipients: batches, or the drip's next tick at its next slot from now."""
+    if mass_email.kind == "drip":
+        drip.schedule_from(mass_email.id, now)
+    else:
+        _enqueue_batches(mass_email.id, max(1, unsent_count(mass_email.id)))
+
+
+def resend_unconfirmed(mass_email_id, now):
+    """A person's choice: the unconfirmed recipients go back to 'queued' to be sent again; returns how many.
+
+    A 'sent' mass email goes back to 'sending'; a paused one sends them when resumed. This is
+    the only path that ever resends a message. An unconfirmed recipient's message was handed to
+    the server and its answer lost (batches.py): it most likely arrived, and no machine can
+    tell. Mailroom promises that nobody gets two messages, so it never guesses; a person can
+    weigh a possible duplicate against a possible miss (say, after reading the relay's logs).
+    """
+    resendable = select(MassEmail.id).where(MassEmail.id == mass_email_id, MassEmail.state.in_(RESEND_STATES))
+    requeued = db.session.execute(
+        update(Recipient)
+        .where(Recipient.mass_email_id.in_(resendable), Recipient.status == "unconfirmed")
+        .values(status="queued", next_attempt_at=None, status_changed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not requeued:
+        _refuse(mass_email_id, lambda state: "No recipient is unconfirmed any more." if state in RESEND_STATES
+                else f"A mass email that is {state} sends nothing more.")
+    db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state == "sent")
+                       .values(state="sending", finished_at=None))
+    db.session.commit()
+    mass_email = db.session.get(MassEmail, mass_email_id, populate_existing=True)
+    if mass_email.state == "sending":
+        _carry_on(mass_email, now)
+    return requeued
+
+
+def edit_drip(mass_email_id, schedule, template_id, now):
+    """Change a drip's schedule and content; recipients already sent keep what they were sent.
+
+    The template is snapshotted (a new version only if its content changed since): every row
+    sent from now on is stamped with it (drip.py), rows sent before keep their stamps. A
+    sending drip's clock restarts from now on the new schedule.
+    """
+    mass_email = db.session.get(MassEmail, mass_email_id)
+    if mass_email is None or mass_email.kind != "drip":
+        raise LifecycleError("Only a drip can be edited once created.")
+    if mass_email.state in FINAL_STATES:
+        raise LifecycleError(f"A drip that is {mass_email.state} cannot be edited.")
+    template = db.session.get(Template, template_id)
+    if template is None:
+        raise LifecycleError("The chosen template no longer exists.")
+    mass_email.drip_schedule = schedule
+    mass_email.template_version = template.snapshot()
+    db.session.commit()
+    if mass_email.state == "sending":
+        drip.schedule_from(mass_email_id, now)
     return mass_email
 
 

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.compose.models import TemplateVersion
 from webapp.extensions import db
+from webapp.sending.drip_schedule import DripSchedule
 
 MASS_EMAIL_KINDS = ("standard", "drip")
 MASS_EMAIL_STATES = ("draft", "scheduled", "sending", "paused", "sent", "cancelled", "failed")
@@ -56,9 +57,32 @@ class MassEmail(db.Model):
     bounced_count: Mapped[int] = mapped_column(default=0, server_default="0")
     dropped_count: Mapped[int] = mapped_column(default=0, server_default="0")
     deferred_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A drip's schedule (NULL for standard sends), read through drip_schedule; see drip_schedule.py.
+    drip_interval_seconds: Mapped[int | None]
+    drip_days: Mapped[str | None] = mapped_column(String(7))
+    drip_start_hour: Mapped[int | None]
+    drip_end_hour: Mapped[int | None]
+    drip_timezone: Mapped[str | None] = mapped_column(String(64))
+    # When the drip's next message is due; the one tick scheduled for exactly this time may send it.
+    next_send_at: Mapped[datetime | None]
 
     lists: Mapped[list["MassEmailList"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     template_version: Mapped[TemplateVersion] = relationship()
+
+    @property
+    def drip_schedule(self):
+        if self.kind != "drip":
+            return None
+        return DripSchedule(self.drip_interval_seconds, self.drip_days, self.drip_start_hour, self.drip_end_hour,
+                            self.drip_timezone)
+
+    @drip_schedule.setter
+    def drip_schedule(self, schedule):
+        self.drip_interval_seconds = schedule.interval_seconds
+        self.drip_days = schedule.days
+        self.drip_start_hour = schedule.start_hour
+        self.drip_end_hour = schedule.end_hour
+        self.drip_timezone = schedule.timezone
 
 
 class MassEmailList(db.Model):
@@ -76,6 +100,13 @@ class Recipient(db.Model):
 
     The row keeps the address it was resolved with and outlives the contact (contact_id
     becomes NULL), so reports still say who got what.
+
+    No foreign keys: resolution inserts a million rows in one statement, and a key costs a
+    check per row (half of resolution's time). What they did is done set-based instead:
+    audience.contacts.delete_contact nulls contact_id, and mass emails are never deleted
+    (a delete would have to delete their recipients first). A contact deleted during a
+    resolution on PostgreSQL may leave its id behind (SQLite serialises the two); sequence
+    ids are never reused, so it names nobody.
     """
 
     __tablename__ = "recipients"
@@ -96,8 +127,8 @@ class Recipient(db.Model):
 
     # Sends add millions of rows; SQLite only autoincrements a plain INTEGER primary key.
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    mass_email_id: Mapped[int] = mapped_column(ForeignKey("mass_emails.id", ondelete="CASCADE"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    mass_email_id: Mapped[int]
+    contact_id: Mapped[int | None]
     email: Mapped[str] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(20), default="queued", server_default="queued")
     drop_reason: Mapped[str | None] = mapped_column(String(40))
@@ -110,6 +141,11 @@ class Recipient(db.Model):
     smtp_reply: Mapped[str | None] = mapped_column(Text)
     bounce_kind: Mapped[str | None] = mapped_column(String(10))
     sent_at: Mapped[datetime | None]
+    # The content this recipient was sent when it differs by recipient: a drip stamps each row
+    # with the version it sends, so an edit changes only the rows not yet sent. NULL: the mass
+    # email's own version (a standard send never changes it). No FK: it would cost resolution a
+    # trigger per inserted row; the versions stay because templates in use are never deleted.
+    template_version_id: Mapped[int | None]
     status_changed_at: Mapped[datetime | None]
     open_count: Mapped[int] = mapped_column(default=0, server_default="0")
     click_count: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -12,12 +12,15 @@ reason that applies, in the order of models.DROP_REASONS:
    when it was created, so a fresh import is not dropped as "inactive" before its first send;
 6. over_cap – queued rows past settings.max_recipients_per_send, by contact id (oldest contacts first).
 
+It is all one INSERT .. SELECT, the per-send cap included (a running count of the rows queued so
+far), so each row is written once: rows dropped by a later UPDATE would be written twice.
+
 The address, status and lists are read once here: later changes to a contact do not change
 who this mass email is for (that is what "frozen when sending starts" means).
 """
 from datetime import timedelta
 
-from sqlalchemy import case, exists, func, insert, literal, select, text, true, update
+from sqlalchemy import case, exists, func, insert, literal, select, text, true
 
 from webapp.audience.models import Contact, ListMembership, Suppression
 from webapp.audience.suppressions import suppressed_clause
@@ -66,28 +69,23 @@ def _resolution_select(mass_email_id, now, settings):
         select(Contact.id.label("contact_id"), Contact.email, _drop_reason(on_targets, now, settings).label("drop_reason"))
         .select_from(on_targets.join(Contact, Contact.id == on_targets.c.contact_id))
         .where(~excluded if excluding_ids else true())
+        # Rows get their ids in contact order, and batches and drips send in id order: oldest contacts
+        # first, as the cap counts. (PostgreSQL's merge join yields that order already: no sort.)
+        .order_by(Contact.id)
+        # OFFSET 0 keeps both planners from merging this subquery into the outer SELECT, which would
+        # copy the CASE into the status and drop_reason columns and evaluate it twice per contact.
+        .offset(0)
         .subquery("resolved")
     )
+    drop_reason = resolved.c.drop_reason
+    cap = settings.max_recipients_per_send
+    if cap is not None:
+        queued_so_far = func.sum(case((drop_reason.is_(None), 1), else_=0)).over(order_by=resolved.c.contact_id)
+        drop_reason = case((drop_reason.is_(None) & (queued_so_far > cap), literal("over_cap")), else_=drop_reason)
     return select(
         literal(mass_email_id), resolved.c.contact_id, resolved.c.email,
-        case((resolved.c.drop_reason.is_(None), literal("queued")), else_=literal("dropped")).label("status"),
-        resolved.c.drop_reason, literal(now),
-    )
-
-
-def _drop_over_cap(mass_email_id, cap, now):
-    """Drop the queued rows past the first `cap` contact ids: one UPDATE from an id threshold."""
-    first_over = (
-        select(Recipient.contact_id)
-        .where(Recipient.mass_email_id == mass_email_id, Recipient.status == "queued")
-        .order_by(Recipient.contact_id).offset(cap).limit(1)
-        .scalar_subquery()
-    )
-    db.session.execute(
-        update(Recipient)
-        .where(Recipient.mass_email_id == mass_email_id, Recipient.status == "queued", Recipient.contact_id >= first_over)
-        .values(status="dropped", drop_reason="over_cap", status_changed_at=now)
-        .execution_options(synchronize_session=False)
+        case((drop_reason.is_(None), literal("queued")), else_=literal("dropped")).label("status"),
+        drop_reason.label("drop_reason"), literal(now),
     )
 
 
@@ -109,8 +107,6 @@ def resolve_recipients(mass_email_id, now, settings):
     columns = [Recipient.mass_email_id, Recipient.contact_id, Recipient.email, Recipient.status,
                Recipient.drop_reason, Recipient.status_changed_at]
     db.session.execute(insert(Recipient).from_select(columns, _resolution_select(mass_email_id, now, settings)))
-    if settings.max_recipients_per_send is not None:
-        _drop_over_cap(mass_email_id, settings.max_recipients_per_send, now)
     summary = recipient_summary(mass_email_id)
     mass_email.list_size_all = summary["all"]
     mass_email.list_size_emailing = summary["emailing"]
@@ -119,16 +115,13 @@ def resolve_recipients(mass_email_id, now, settings):
     return summary
 
 
-def _summary(status, drop_reason, cap=None, **where):
+def _summary(status, drop_reason, **where):
     """{"all": n, "emailing": n, "dropped": {reason: n}} counted over (status, drop_reason) columns."""
     statement = select(status, drop_reason, func.count()).group_by(status, drop_reason)
     rows = db.session.execute(statement.filter_by(**where) if where else statement).all()
     total = sum(n for _, _, n in rows)
     dropped = {reason: n for state, reason, n in rows if state == "dropped"}
-    emailing = total - sum(dropped.values())
-    if cap is not None and emailing > cap:  # as _drop_over_cap does after the insert
-        dropped["over_cap"], emailing = emailing - cap, cap
-    return {"all": total, "emailing": emailing, "dropped": dropped}
+    return {"all": total, "emailing": total - sum(dropped.values()), "dropped": dropped}
 
 
 def recipient_summary(mass_email_id):
@@ -138,6 +131,6 @@ def recipient_summary(mass_email_id):
 
 def preview_summary(mass_email_id, now, settings):
     """What resolve_recipients() would produce right now, shaped as recipient_summary(), writing nothing:
-    the SELECT that resolution inserts from, counted instead, with the per-send cap applied the same way."""
+    the SELECT that resolution inserts from, counted instead."""
     resolved = _resolution_select(mass_email_id, now, settings).subquery()
-    return _summary(resolved.c.status, resolved.c.drop_reason, cap=settings.max_recipients_per_send)
+    return _summary(resolved.c.status, resolved.c.drop_reason)

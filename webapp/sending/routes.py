@@ -5,7 +5,7 @@ from flask_login import current_user
 from webapp.extensions import db
 from webapp.rendering import render, wants_fragment
 from webapp.sending import bp, lifecycle
-from webapp.sending.forms import ConfirmForm, MassEmailForm
+from webapp.sending.forms import ConfirmForm, DripEditForm, MassEmailForm
 from webapp.sending.models import MassEmail
 from webapp.sending.progress import mass_emails_page, progress
 from webapp.sending.sender import utcnow
@@ -38,7 +38,7 @@ def create_mass_email():
     mass_email = lifecycle.create_draft(
         current_user.id, form.name.data, form.template_id.data, form.list_ids.data, form.excluding_list_ids.data,
         form.from_name.data, form.from_email.data, form.reply_to.data, form.campaign.data,
-        scheduled_at=form.scheduled_at.data if form.when.data == "later" else None,
+        scheduled_at=form.scheduled_at.data if form.when.data == "later" else None, drip_schedule=form.drip_schedule(),
     )
     return redirect(url_for("sending.mass_email", mass_email_id=mass_email.id), 303)
 
@@ -79,8 +79,9 @@ def send_mass_email(mass_email_id):
             lifecycle.schedule_mass_email(mass_email_id, mass_email.scheduled_at)
             flash(f"Scheduled for {mass_email.scheduled_at:%Y-%m-%d %H:%M} UTC.", "success")
         else:
-            lifecycle.start_mass_email(mass_email_id, utcnow())
-            flash("Sending has started.", "success")
+            started = lifecycle.start_mass_email(mass_email_id, utcnow())
+            flash(f"The drip has started: {started.drip_schedule.describe()}." if started.kind == "drip"
+                  else "Sending has started.", "success")
     except lifecycle.LifecycleError as error:
         flash(str(error), "error")
     return redirect(url_for("sending.mass_email", mass_email_id=mass_email_id), 303)
@@ -104,10 +105,38 @@ def pause_mass_email(mass_email_id):
 
 @bp.post("/mass-emails/<int:mass_email_id>/resume")
 def resume_mass_email(mass_email_id):
-    return _act(mass_email_id, lambda: lifecycle.resume_mass_email(mass_email_id), lambda _: "Sending again.")
+    return _act(mass_email_id, lambda: lifecycle.resume_mass_email(mass_email_id, utcnow()), lambda _: "Sending again.")
 
 
 @bp.post("/mass-emails/<int:mass_email_id>/cancel")
 def cancel_mass_email(mass_email_id):
     return _act(mass_email_id, lambda: lifecycle.cancel_mass_email(mass_email_id, utcnow()),
                 lambda unsent: f"Cancelled. {unsent:,} recipient{'' if unsent == 1 else 's'} still waiting will not be sent.")
+
+
+@bp.route("/mass-emails/<int:mass_email_id>/edit", methods=["GET", "POST"])
+def edit_drip(mass_email_id):
+    """A drip's schedule and content; the change applies to the recipients not sent yet."""
+    mass_email = _mass_email(mass_email_id)
+    if mass_email.kind != "drip":
+        abort(404)
+    form = DripEditForm()
+    if request.method == "GET":
+        form.fill_from(mass_email.drip_schedule)
+        form.template_id.data = mass_email.template_version.template_id
+    elif form.validate():
+        try:
+            lifecycle.edit_drip(mass_email_id, form.schedule(), form.template_id.data, utcnow())
+        except lifecycle.LifecycleError as error:
+            flash(str(error), "error")
+        else:
+            flash("Saved. Recipients not sent yet get the new schedule and content; those already sent keep theirs.", "success")
+        return redirect(url_for("sending.mass_email", mass_email_id=mass_email_id), 303)
+    return render("sending/edit_drip.html", "sending/_drip_edit_form.html", status=422 if form.errors else 200,
+                  mass_email=mass_email, form=form)
+
+
+@bp.post("/mass-emails/<int:mass_email_id>/resend-unconfirmed")
+def resend_unconfirmed(mass_email_id):
+    return _act(mass_email_id, lambda: lifecycle.resend_unconfirmed(mass_email_id, utcnow()),
+                lambda count: f"{count:,} unconfirmed recipient{'' if count == 1 else 's'} will be sent again.")

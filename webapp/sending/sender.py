@@ -1,18 +1,21 @@
 """send_batch: one RQ job sends up to AppSettings.batch_size recipients over one SMTP connection.
 
 A batch: settles expired claims of its mass email (batches.py), takes tokens from the hourly
-bucket (throttle.py), claims that many due recipients, and sends them one by one. Each
-message is marked in flight, sent, and its outcome journaled in Redis at once (journal.py);
-every FOLD_EVERY messages and at the end the journal is folded into the rows in bulk. Then
-the counters are recounted, and the batch enqueues its successor: at once while rows are
-queued, at the earliest retry while only deferred rows are left, or marks the mass email
-'sent' when nothing is left to send or in flight.
+bucket (throttle.py), claims that many due recipients, and sends them one by one. Each message
+costs one Redis round trip before it is handed to the server: a MULTI that journals the
+previous message's outcome and marks this one in flight (_Ledger, journal.py). Every
+FOLD_EVERY messages and at the end the journal is folded into the rows in bulk. Then the
+counters are recounted, and the batch enqueues its successor: at once while rows are queued,
+at the earliest retry while only deferred rows are left, or marks the mass email 'sent' when
+nothing is left to send or in flight.
 
 Outcomes: 2xx -> sent; 4xx -> deferred with the backoff of replies.next_retry_delay (a soft
 bounce once the retry window since the send started is over); 5xx -> bounced hard or soft
-(hard also suppresses the address); a template that fails to render for one contact ->
-failed. A lost connection settles the claim (the in-flight message is 'unconfirmed' only
-if its DATA started) and retries the batch after RECONNECT_SECONDS.
+(hard also suppresses the address and marks the contact bounced); a template that fails to
+render for one contact -> failed. A lost connection settles the claim (the in-flight message
+is 'unconfirmed' only if its DATA started) and retries the batch after RECONNECT_SECONDS.
+SMTP settings a person must fix (login, TLS) pause the mass email, and so does a burst of
+refusals (failure_window.py), each with its reason on the progress page.
 """
 import logging
 import time
@@ -28,6 +31,7 @@ from webapp.compose.service import message_settings, tracking_url_map, with_temp
 from webapp.extensions import db
 from webapp.queues import queue, redis_connection
 from webapp.sending.batches import claim_batch, recover_expired_claims, renew_lease, settle_claim, status_counts
+from webapp.sending.failure_window import FailureWindow, PauseRule
 from webapp.sending.journal import Entry, Journal, fold
 from webapp.sending.models import MassEmail, Recipient
 from webapp.sending.replies import BOUNCED, DEFERRED, SENT, SOFT, next_retry_delay, retry_window_exhausted
@@ -64,11 +68,11 @@ def enqueue_batch(mass_email_id, delay_seconds=0):
     return sending.enqueue(JOB, mass_email_id, **options)
 
 
-class _Batch:
-    """What one batch prepares once and uses for every message."""
+class SendContext:
+    """What one batch (or drip tick) prepares once and uses for every message: the built template, SMTP settings."""
 
-    def __init__(self, mass_email, settings):
-        version = mass_email.template_version
+    def __init__(self, mass_email, settings, version=None):
+        version = version or mass_email.template_version
         identity = {
             "from_email": mass_email.from_email or version.from_email,
             "from_name": mass_email.from_name or version.from_name,
@@ -82,6 +86,7 @@ class _Batch:
         self.builder = MessageBuilder(compiled, with_template_identity(message_settings(settings, current_app.config), identity))
         self.started_at = mass_email.started_at
         self.smtp = smtp_config(settings, current_app.config)
+        self.pause_rule = PauseRule.from_settings(settings)
 
     def outcome_entry(self, outcome, attempts, message_id):
         now = utcnow()
@@ -115,9 +120,9 @@ def send_batch(mass_email_id):
         return "not sending"
     settings = get_settings()
     try:
-        batch = _Batch(mass_email, settings)
+        batch = SendContext(mass_email, settings)
     except TemplateProblems as problems:
-        _stop(mass_email, "failed", f"The template cannot be sent: {problems}")
+        stop(mass_email_id, "failed", f"The template cannot be sent: {problems}")
         return "failed"
     bucket = HourlyBucket(redis_connection(), settings.max_per_hour)
     granted = bucket.take(settings.batch_size, now)
@@ -129,66 +134,151 @@ def send_batch(mass_email_id):
     lost = None
     if recipient_ids:
         try:
-            lost = _send_claimed(batch, claim_token, mass_email_id)
+            lost = send_claimed(batch, claim_token, mass_email_id)
         except SmtpFailure as failure:
             # Credentials or TLS: a person must fix the settings; retrying would only fail again.
             settled = settle_claim(claim_token, utcnow(), in_flight_may_be_delivered=False)
             bucket.give_back(settled.released, now)
-            _stop(db.session.get(MassEmail, mass_email_id), "paused", str(failure))
+            stop(mass_email_id, "paused", str(failure))
             return "paused"
         settled = settle_claim(claim_token, utcnow(), in_flight_may_be_delivered=bool(lost and lost.data_started))
         bucket.give_back(settled.released, now)
     return _finish(mass_email_id, lost)
 
 
-def _send_claimed(batch, claim_token, mass_email_id):
-    """Send the claim's rows over one connection; returns the ConnectionLost that ended it, or None."""
-    journal = Journal(redis_connection(), claim_token)
-    # The lease is renewed at every fold; past this (monotonic) deadline we stop sending.
-    deadline = time.monotonic() + LEASE_SECONDS - LEASE_MARGIN_SECONDS
+class _Ledger:
+    """What a batch has to tell Redis, carried by one round trip per message (journal.Journal.advance).
+
+    The outcome of message N waits here until message N+1 is built; then one MULTI journals it,
+    pushes it into the failure window and marks N+1 in flight, and only after that does the
+    server get N+1. So an outcome is in Redis before the next message is handed over, and at
+    most one message of the connection is ever in flight.
+    """
+
+    def __init__(self, journal, window):
+        self.journal = journal
+        self.window = window
+        self.outcomes = {}
+        self.attempt = None  # the last answered message for the failure window: its refusal, "" if accepted
+        self.in_flight = False
+
+    def answered(self, recipient_id, entry):
+        self.outcomes[recipient_id] = entry
+        if entry.status != "failed":  # failed: never handed to the server, so not an attempt
+            self.attempt = "" if entry.status == "sent" else entry.smtp_reply
+
+    def advance(self, in_flight=None):
+        """Write what waits and mark `in_flight` (or nothing) in flight; returns a pause reason or None."""
+        if not (self.outcomes or self.in_flight or in_flight):
+            return None
+        pipe = self.journal.redis.pipeline(transaction=True)
+        watched = self.attempt is not None and self.window.watching
+        if watched:
+            self.window.push(pipe, self.attempt)
+        results = self.journal.advance(self.outcomes, in_flight, pipe)
+        self.outcomes, self.attempt, self.in_flight = {}, None, in_flight is not None
+        return self.window.verdict(results[0]) if watched else None
+
+
+def send_claimed(batch, claim_token, mass_email_id):
+    """Send the claim's rows over one connection; returns the ConnectionLost that ended it, or None.
+
+    Stops early when the lease is nearly over, when the mass email is no longer sending (checked
+    at every fold), and when a burst of refusals pauses it (failure_window.py).
+    """
+    redis = redis_connection()
+    journal = Journal(redis, claim_token)
+    window = FailureWindow(redis, mass_email_id, batch.pause_rule)
+    ledger = _Ledger(journal, window)
+    lease = _Lease(claim_token)
     since_fold = 0
     rows = _claimed_rows(claim_token)
     db.session.commit()  # no transaction stays open while we talk SMTP
+    pause_reason = None
     try:
         with SmtpDelivery(batch.smtp) as delivery:
             for rid, email, attempts, first_name, last_name, company, custom_fields in rows:
-                if time.monotonic() > deadline:
+                if lease.nearly_over():
                     break
                 context = contact_context(email, first_name or "", last_name or "", company or "", custom_fields)
                 try:
                     message = batch.builder.build(rid, email, context)
                 except RenderError as error:
-                    journal.record(rid, Entry("failed", utcnow(), smtp_reply=f"Not sent: {error.problem}"))
+                    ledger.answered(rid, Entry("failed", utcnow(), smtp_reply=f"Not sent: {error.problem}"))
                     continue
-                journal.mark_in_flight(rid, message.message_id)
+                pause_reason = ledger.advance((rid, message.message_id))
+                if pause_reason:
+                    break  # this message was never handed over: advance() below clears its marker
                 outcome = delivery.send(message.envelope_from, message.to, message.data, envid=rid)
-                journal.record(rid, batch.outcome_entry(outcome, attempts, message.message_id))
+                ledger.answered(rid, batch.outcome_entry(outcome, attempts, message.message_id))
                 since_fold += 1
                 if since_fold >= FOLD_EVERY:
                     since_fold = 0
-                    fold(journal)
-                    renew_lease(claim_token, LEASE_SECONDS, utcnow())
-                    deadline = time.monotonic() + LEASE_SECONDS - LEASE_MARGIN_SECONDS
-                    state = db.session.scalar(select(MassEmail.state).where(MassEmail.id == mass_email_id))
-                    db.session.commit()
-                    if state != "sending":
-                        break  # paused or cancelled: stop at once, the rest goes back to the queue
+                    pause_reason = ledger.advance()
+                    if pause_reason or not _still_sending(journal, lease, mass_email_id):
+                        break
+            pause_reason = ledger.advance() or pause_reason
     except ConnectionLost as lost:
         log.warning("mass email %s: %s; retrying the batch in %ss", mass_email_id, lost.reason, RECONNECT_SECONDS)
+        # Nothing waits in the ledger: send() only runs right after advance() emptied it.
+        _pause_on(mass_email_id, window.record(lost.reason))
         return lost
+    _pause_on(mass_email_id, pause_reason)
     return None
 
 
-def _stop(mass_email, state, reason):
-    mass_email.state = state
-    mass_email.failure_reason = reason
+def _still_sending(journal, lease, mass_email_id):
+    """Fold the journal, keep the lease, and say whether the mass email is still sending (not paused or cancelled)."""
+    fold(journal)
+    lease.keep()
+    state = db.session.scalar(select(MassEmail.state).where(MassEmail.id == mass_email_id))
     db.session.commit()
-    log.warning("mass email %s %s: %s", mass_email.id, state, reason)
+    return state == "sending"
 
 
-def _finish(mass_email_id, lost):
-    """Recount, then enqueue the next batch or mark the mass email sent."""
-    now = utcnow()
+class _Lease:
+    """The claim's lease as the batch sees it: renewed once half of it is gone, so a batch of a few
+    seconds never pays for the renewal (an UPDATE by claim token, which no index serves) and a
+    long one never loses its lease."""
+
+    def __init__(self, claim_token):
+        self.claim_token = claim_token
+        self._renewed(time.monotonic())
+
+    def _renewed(self, at):
+        self.renew_after = at + LEASE_SECONDS / 2
+        # Past this we stop sending: the margin covers one SMTP timeout before anyone may take the claim over.
+        self.deadline = at + LEASE_SECONDS - LEASE_MARGIN_SECONDS
+
+    def nearly_over(self):
+        return time.monotonic() > self.deadline
+
+    def keep(self):
+        now = time.monotonic()
+        if now > self.renew_after:
+            renew_lease(self.claim_token, LEASE_SECONDS, utcnow())
+            self._renewed(now)
+
+
+def _pause_on(mass_email_id, reason):
+    if reason:
+        stop(mass_email_id, "paused", reason)
+
+
+def stop(mass_email_id, state, reason):
+    """Pause or fail a sending mass email with the reason shown on its page; a person's action meanwhile wins."""
+    db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state == "sending")
+                       .values(state=state, failure_reason=reason))
+    db.session.commit()
+    log.warning("mass email %s %s: %s", mass_email_id, state, reason)
+
+
+def recount(mass_email_id, now):
+    """Write the counters, and mark the mass email sent when nothing is left to send or in flight.
+
+    Returns {status: count} of the recipients still to send (queued, deferred, sending), empty
+    when done; and empty too when the mass email is no longer sending (paused, cancelled).
+    """
     counts = status_counts(mass_email_id)
     values = {
         "sent_count": counts.get("sent", 0) + counts.get("delivered", 0),
@@ -198,11 +288,20 @@ def _finish(mass_email_id, lost):
     }
     in_flight = counts.get("sending", 0)
     if not (counts.get("queued") or counts.get("deferred") or in_flight):
-        values.update(state="sent", finished_at=now)
+        values.update(state="sent", finished_at=now, next_send_at=None)
     # Only a mass email still sending changes state: a pause or cancel meanwhile wins.
     db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state == "sending").values(**values))
     db.session.commit()
     if db.session.scalar(select(MassEmail.state).where(MassEmail.id == mass_email_id)) != "sending":
+        return {}
+    return {status: counts[status] for status in ("queued", "deferred", "sending") if counts.get(status)}
+
+
+def _finish(mass_email_id, lost):
+    """Recount, then enqueue the next batch or mark the mass email sent."""
+    now = utcnow()
+    counts = recount(mass_email_id, now)
+    if not counts:
         return "done"
     if lost is not None:
         enqueue_batch(mass_email_id, RECONNECT_SECONDS)
@@ -210,10 +309,15 @@ def _finish(mass_email_id, lost):
     if counts.get("queued"):
         enqueue_batch(mass_email_id)
         return "more to send"
-    next_retry = db.session.scalar(
-        select(func.min(Recipient.next_attempt_at)).where(Recipient.mass_email_id == mass_email_id, Recipient.status == "deferred")
-    )
+    next_retry = first_retry_at(mass_email_id)
     if next_retry is not None:
         enqueue_batch(mass_email_id, max(1, (next_retry - now).total_seconds()))
         return "waiting for retries"
     return "waiting for other batches"  # rows still claimed by another batch: it carries on
+
+
+def first_retry_at(mass_email_id):
+    """When the mass email's earliest deferred recipient may be tried again, or None."""
+    return db.session.scalar(
+        select(func.min(Recipient.next_attempt_at)).where(Recipient.mass_email_id == mass_email_id, Recipient.status == "deferred")
+    )

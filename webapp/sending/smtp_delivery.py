@@ -14,6 +14,10 @@ caller may do with the message:
 
 Refusals of one message (4xx, 5xx to MAIL, RCPT or DATA) come back as an Outcome
 (see replies.classify) and the session is reset, so the connection stays usable.
+
+When the server offers PIPELINING (RFC 2920; Postfix, the big relays) MAIL, RCPT and DATA
+go out in one write and their replies are read together: two round trips per message
+instead of four. The message body still waits for DATA's 354, so the phases above hold.
 """
 import smtplib
 import ssl
@@ -25,6 +29,8 @@ from webapp.settings.smtp import SmtpFailure, connect, describe_smtp_error
 # the bounce mailbox), with the headers only (the body would return a whole newsletter).
 DSN_MAIL_OPTIONS = ("RET=HDRS",)
 DSN_NOTIFY = "NOTIFY=FAILURE,DELAY"
+# The replies to MAIL, RCPT and DATA that let the message go on.
+_ACCEPTED = ((250,), (250, 251), (354,))
 
 
 class ConnectionLost(Exception):
@@ -60,6 +66,7 @@ class SmtpDelivery:
         self.config = config
         self.smtp = None
         self.dsn = False
+        self.pipelining = False
 
     def __enter__(self):
         self.open()
@@ -77,6 +84,7 @@ class SmtpDelivery:
             self.close()
             raise self._open_error(error) from error
         self.dsn = self.smtp.has_extn("dsn")
+        self.pipelining = self.smtp.has_extn("pipelining")
 
     def _open_error(self, error):
         reason = describe_smtp_error(error, self.config)
@@ -109,15 +117,11 @@ class SmtpDelivery:
             raise ConnectionLost(f"Not connected to {self.config.address}.")
         data_started = False
         try:
-            code, text = self.smtp.mail(envelope_from, self._mail_options(envid))
-            if code == 250:
-                code, text = self.smtp.rcpt(recipient, self._rcpt_options(recipient))
-                if code in (250, 251):
-                    code, text = self.smtp.docmd("DATA")
-                    if code == 354:
-                        data_started = True
-                        self.smtp.send(_dot_stuffed(message_bytes))
-                        code, text = self.smtp.getreply()
+            code, text = self._open_transaction(envelope_from, recipient, envid)
+            if code == 354:
+                data_started = True
+                self.smtp.send(_dot_stuffed(message_bytes))
+                code, text = self.smtp.getreply()
         except OSError as error:
             # smtplib reports timeouts and resets as SMTPServerDisconnected (an OSError) and has closed the socket.
             self.close()
@@ -131,14 +135,43 @@ class SmtpDelivery:
             self._reset()
         return outcome
 
+    def _open_transaction(self, envelope_from, recipient, envid):
+        """MAIL, RCPT, DATA: DATA's 354 reply, or the first reply that refused the message.
+
+        The commands are written by hand: smtplib's mail() and rcpt() parse each address as a
+        header would, a tenth of a millisecond per call, for addresses that are plain already.
+        """
+        commands = (f"MAIL FROM:<{envelope_from}>{self._mail_options(envid)}\r\n",
+                    f"RCPT TO:<{recipient}>{self._rcpt_options(recipient)}\r\n", "DATA\r\n")
+        if not self.pipelining:
+            for command, accepted in zip(commands, _ACCEPTED):
+                self.smtp.send(command)
+                code, text = self.smtp.getreply()
+                if code not in accepted:
+                    return code, text
+            return code, text
+        self.smtp.send("".join(commands))
+        replies = []
+        for _ in commands:  # every command in the group gets its reply, unless the server hangs up
+            replies.append(self.smtp.getreply())
+            if replies[-1][0] == 421:
+                return replies[-1]
+        refusal = next(((code, text) for (code, text), accepted in zip(replies, _ACCEPTED) if code not in accepted), None)
+        if refusal and replies[-1][0] == 354:
+            # DATA went ahead without a valid sender or recipient (a lax server): end it empty.
+            self.smtp.send(".\r\n")
+            self.smtp.getreply()
+        return refusal or replies[-1]
+
     def _mail_options(self, envid):
         if not self.dsn:
-            return ()
-        return (f"ENVID={xtext(str(envid))}", *DSN_MAIL_OPTIONS) if envid is not None else DSN_MAIL_OPTIONS
+            return ""
+        options = (f"ENVID={xtext(str(envid))}", *DSN_MAIL_OPTIONS) if envid is not None else DSN_MAIL_OPTIONS
+        return " " + " ".join(options)
 
     def _rcpt_options(self, recipient):
         # ORCPT names the address as we sent it, so the DSN says which recipient failed even after forwarding.
-        return (DSN_NOTIFY, f"ORCPT=rfc822;{xtext(recipient)}") if self.dsn else ()
+        return f" {DSN_NOTIFY} ORCPT=rfc822;{xtext(recipient)}" if self.dsn else ""
 
     def _reset(self):
         """End a refused transaction so the next message can start one."""

@@ -29,6 +29,11 @@ class SettingsForm(FlaskForm):
         NumberRange(min=1, max=10_000, message="Enter a batch size between 1 and 10,000.")])
     max_recipients_per_send = IntegerField("Max recipients per mass email", validators=[
         Optional(), NumberRange(min=1, message="Enter 1 or more, or leave it empty for no cap.")])
+    auto_pause_percent = IntegerField("Pause automatically at (% refused)", validators=[
+        Optional(), NumberRange(min=1, max=100, message="Enter a percentage from 1 to 100, or leave it empty to never pause automatically.")])
+    auto_pause_window = IntegerField("Judged over the last (attempts)", default=50, validators=[
+        InputRequired(message="Enter how many recent attempts to judge, from 20 to 1,000."),
+        NumberRange(min=20, max=1000, message="Enter how many recent attempts to judge, from 20 to 1,000.")])
     # Compliance
     optout_link_mandatory = BooleanField("Every email must carry an opt-out link")
     postal_address = TextAreaField("Postal address", validators=[Length(max=1000)], filters=[_strip])

@@ -14,6 +14,10 @@ class AppSettings(db.Model):
     max_per_hour: Mapped[int | None]
     batch_size: Mapped[int] = mapped_column(default=500, server_default="500")
     max_recipients_per_send: Mapped[int | None]  # e.g. 150, as some platforms cap; off by default
+    # A mass email pauses itself when this share (%) of its last auto_pause_window attempts was
+    # refused (sending/failure_window.py); None turns the safeguard off.
+    auto_pause_percent: Mapped[int | None] = mapped_column(default=50, server_default="50")
+    auto_pause_window: Mapped[int] = mapped_column(default=50, server_default="50")
     # Compliance and tracking
     optout_link_mandatory: Mapped[bool] = mapped_column(default=True, server_default=true())
     open_tracking: Mapped[bool] = mapped_column(default=True, server_default=true())

@@ -7,7 +7,7 @@ from webapp.settings.models import AppSettings
 
 # What an admin may change through update_settings(); the SMTP password has its own rules.
 EDITABLE_FIELDS = (
-    "max_per_hour", "batch_size", "max_recipients_per_send",
+    "max_per_hour", "batch_size", "max_recipients_per_send", "auto_pause_percent", "auto_pause_window",
     "optout_link_mandatory", "postal_address",
     "open_tracking", "click_tracking", "verp", "site_url",
     "inactivity_days",

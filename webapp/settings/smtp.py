@@ -129,7 +129,7 @@ def describe_smtp_error(error, config):
     if isinstance(error, smtplib.SMTPResponseException):
         return f"{where} replied {_reply(error)}"
     if isinstance(error, smtplib.SMTPNotSupportedError):
-        return f"{where} does not support that: {error}. Check the security setting."
+        return f"{where} does not support that: {str(error).rstrip('.')}. Check the security setting."
     # smtplib reports a reply that never came as a disconnect; the timeout is the real story.
     if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
         return f"No answer from {where} within {config.timeout:g} seconds. Check the host, the port and any firewall."

@@ -4,13 +4,14 @@ import secrets
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.compose import bp, service
+from webapp.compose import bp, deletion, service
 from webapp.compose.forms import NewTemplateForm, SendTestForm, TemplateForm
 from webapp.compose.models import Template
 from webapp.compose.rendering import RenderError, TemplateProblems
 from webapp.compose.send_test import parse_addresses, send_test
 from webapp.extensions import db
 from webapp.rendering import render, wants_fragment
+from webapp.sending.sender import utcnow
 from webapp.settings.service import get_settings
 from webapp.settings.smtp import smtp_config
 
@@ -21,7 +22,9 @@ VIEWS = ("desktop", "mobile", "text")
 
 
 def _template(template_id):
-    return db.session.get(Template, template_id) or abort(404)
+    """A template in use; an archived one is deleted as far as these pages go."""
+    template = db.session.get(Template, template_id)
+    return template if template is not None and template.archived_at is None else abort(404)
 
 
 def _list(form=None, status=200):
@@ -131,8 +134,13 @@ def duplicate_template(template_id):
 @bp.delete("/templates/<int:template_id>")
 def delete_template(template_id):
     template = _template(template_id)
-    service.delete_template(template)
-    flash(f"Template “{template.name}” deleted.", "success")
+    try:
+        outcome = deletion.delete_template(template, utcnow())
+    except deletion.TemplateInUse as refused:
+        # Shown in the editor, which stays as it is (unsaved edits included).
+        return render_template("compose/_delete_refused.html", message=str(refused))
+    kept = " Mass emails that sent it still show it in their reports." if outcome == "archived" else ""
+    flash(f"Template “{template.name}” deleted.{kept}", "success")
     # The editor is gone: a whole-page visit to the list, not a swap into the editor.
     response = make_response("", 204)
     response.headers["HX-Redirect"] = url_for("compose.templates")
