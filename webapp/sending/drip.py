@@ -8,8 +8,8 @@ time) retires every tick already waiting in RQ: pause and resume act at once.
 
 A tick sends at most one recipient through the batch machinery (a claim of one, the
 journal, settle_claim), so the exactly-once rules of batches.py hold for drips unchanged.
-It stamps the row with the template version it sends before building the message: an edit
-of the content changes the mass email's version, which only rows not yet sent will take.
+It stamps the row with the template version it built the message from: an edit of the
+content changes the mass email's version, which only rows not yet sent will take.
 The next tick is due one interval after this tick's message went out, moved into the next
 sending window, or later when the hourly limit or the only due retry says so.
 """
@@ -17,12 +17,10 @@ from datetime import UTC, timedelta
 
 from sqlalchemy import select, update
 
-from webapp.compose.models import TemplateVersion
-from webapp.compose.rendering import TemplateProblems
 from webapp.extensions import db
 from webapp.queues import queue, redis_connection
 from webapp.sending import sender
-from webapp.sending.batches import claim_batch, recover_expired_claims, settle_claim
+from webapp.sending.batches import claim_batch, recover_expired_claims
 from webapp.sending.models import MassEmail, Recipient
 from webapp.sending.throttle import HourlyBucket
 from webapp.settings.service import get_settings
@@ -80,31 +78,23 @@ def tick(mass_email_id, due_at, now):
         return "superseded"
     recover_expired_claims(now, mass_email_id)
     settings = get_settings()
+    batch = sender.prepare(mass_email, settings)
+    if batch is None:
+        return "failed"
     bucket = HourlyBucket(redis_connection(), settings.max_per_hour)
     if not bucket.take(1, now):
         refilled = now + timedelta(seconds=bucket.seconds_until_refill(now))
         return _next(mass_email_id, provisional, schedule.next_slot(max(provisional, refilled)))
     claim_token, recipient_ids = claim_batch(mass_email_id, 1, sender.LEASE_SECONDS, now)
+    bucket.give_back(1 - len(recipient_ids), now)
     lost = None
     if recipient_ids:
-        version_id = db.session.scalar(select(MassEmail.template_version_id).where(MassEmail.id == mass_email_id))
-        db.session.execute(update(Recipient).where(Recipient.id.in_(recipient_ids)).values(template_version_id=version_id))
+        # The version this tick built, whatever an edit committed since: the row records what it got.
+        db.session.execute(update(Recipient).where(Recipient.id.in_(recipient_ids)).values(template_version_id=batch.version_id))
         try:
-            batch = sender.SendContext(mass_email, settings, db.session.get(TemplateVersion, version_id))
-            lost = sender.send_claimed(batch, claim_token, mass_email_id)
-        except TemplateProblems as problems:
-            settle_claim(claim_token, sender.utcnow(), in_flight_may_be_delivered=False)
-            sender.stop(mass_email_id, "failed", f"The template cannot be sent: {problems}")
-            return "failed"
-        except SmtpFailure as failure:
-            settle_claim(claim_token, sender.utcnow(), in_flight_may_be_delivered=False)
-            bucket.give_back(1, now)
-            sender.stop(mass_email_id, "paused", str(failure))
+            lost = sender.send_and_settle(batch, claim_token, mass_email_id, bucket, now)
+        except SmtpFailure:
             return "paused"
-        settled = settle_claim(claim_token, sender.utcnow(), in_flight_may_be_delivered=bool(lost and lost.data_started))
-        bucket.give_back(settled.released, now)
-    else:
-        bucket.give_back(1, now)
     pending = sender.recount(mass_email_id, sender.utcnow())
     if not pending:
         return "done"

@@ -71,8 +71,9 @@ def enqueue_batch(mass_email_id, delay_seconds=0):
 class SendContext:
     """What one batch (or drip tick) prepares once and uses for every message: the built template, SMTP settings."""
 
-    def __init__(self, mass_email, settings, version=None):
-        version = version or mass_email.template_version
+    def __init__(self, mass_email, settings):
+        version = mass_email.template_version
+        self.version_id = version.id
         identity = {
             "from_email": mass_email.from_email or version.from_email,
             "from_name": mass_email.from_name or version.from_name,
@@ -119,10 +120,8 @@ def send_batch(mass_email_id):
     if mass_email is None or mass_email.state != "sending":
         return "not sending"
     settings = get_settings()
-    try:
-        batch = SendContext(mass_email, settings)
-    except TemplateProblems as problems:
-        stop(mass_email_id, "failed", f"The template cannot be sent: {problems}")
+    batch = prepare(mass_email, settings)
+    if batch is None:
         return "failed"
     bucket = HourlyBucket(redis_connection(), settings.max_per_hour)
     granted = bucket.take(settings.batch_size, now)
@@ -134,16 +133,39 @@ def send_batch(mass_email_id):
     lost = None
     if recipient_ids:
         try:
-            lost = send_claimed(batch, claim_token, mass_email_id)
-        except SmtpFailure as failure:
-            # Credentials or TLS: a person must fix the settings; retrying would only fail again.
-            settled = settle_claim(claim_token, utcnow(), in_flight_may_be_delivered=False)
-            bucket.give_back(settled.released, now)
-            stop(mass_email_id, "paused", str(failure))
+            lost = send_and_settle(batch, claim_token, mass_email_id, bucket, now)
+        except SmtpFailure:
             return "paused"
-        settled = settle_claim(claim_token, utcnow(), in_flight_may_be_delivered=bool(lost and lost.data_started))
-        bucket.give_back(settled.released, now)
     return _finish(mass_email_id, lost)
+
+
+def prepare(mass_email, settings):
+    """The SendContext of the mass email's template version, or None once a template that cannot
+    be sent has failed the mass email (with the problems shown on its page)."""
+    try:
+        return SendContext(mass_email, settings)
+    except TemplateProblems as problems:
+        stop(mass_email.id, "failed", f"The template cannot be sent: {problems}")
+        return None
+
+
+def send_and_settle(batch, claim_token, mass_email_id, bucket, now):
+    """Send a claim over one connection, settle it, and give its unsent rows' tokens back to the bucket.
+
+    Returns the ConnectionLost that ended the connection, or None. Re-raises SmtpFailure
+    (credentials or TLS) after pausing the mass email with its reason: a person must fix the
+    settings, and retrying would only fail again.
+    """
+    try:
+        lost = send_claimed(batch, claim_token, mass_email_id)
+    except SmtpFailure as failure:
+        settled = settle_claim(claim_token, utcnow(), in_flight_may_be_delivered=False)
+        bucket.give_back(settled.released, now)
+        stop(mass_email_id, "paused", str(failure))
+        raise
+    settled = settle_claim(claim_token, utcnow(), in_flight_may_be_delivered=bool(lost and lost.data_started))
+    bucket.give_back(settled.released, now)
+    return lost
 
 
 class _Ledger:
