@@ -1,8 +1,8 @@
 """send_per_s: a 100,000-recipient mass email sent by N `flask worker` processes into Postfix's smtp-sink.
 
 The mass email (every demo contact on one list, a simple template, no hourly limit,
-batches of 1,000) is resolved and set sending; then the timer starts, three send_batch
-jobs are enqueued (each batch enqueues its successor) and the database is polled until
+batches of 1,000) is resolved and set sending; then the timer starts, one send_batch job per worker
+is enqueued (each batch enqueues its successor) and the database is polled until
 no recipient is left queued or in flight. PostgreSQL only: see the `# sqlite:` line.
 The parent runs the sink, a Redis of its own and the workers; a child process (its own
 interpreter, as config.py reads the environment on import) prepares and measures.
@@ -21,7 +21,7 @@ from pathlib import Path
 from bench._audience import ROOT, _postgres_admin_url, app_with_schema, fresh_database
 
 CONTACTS = 100_000
-WORKERS = 3  # this machine has two cores; a third worker overlaps their SMTP and database waits
+WORKERS = 4  # two cores; workers wait on SMTP and the database half the time (measured: 3 workers 1,436/s, 4 workers 1,654–1,749/s)
 BATCH_SIZE = 1000
 SMTP_SINK = "/usr/sbin/smtp-sink"  # Debian package postfix
 
