@@ -78,7 +78,7 @@ def test_starting_resolves_recipients_and_queues_parallel_batches(ctx):
     mail = lifecycle.start_mass_email(mail_id, NOW)
 
     assert (mail.state, mail.started_at, mail.list_size_all, mail.list_size_emailing) == ("sending", NOW, 10, 10)
-    assert queued_batches() == lifecycle.PARALLEL_BATCHES  # five batches' worth, three chains at once
+    assert queued_batches() == 4  # five batches' worth, SEND_PARALLEL_BATCHES chains at once
 
 
 def test_a_small_send_queues_only_as_many_batches_as_it_needs(ctx):

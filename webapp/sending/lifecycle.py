@@ -10,6 +10,7 @@ cancel. A refused move raises LifecycleError with a sentence for the page.
 """
 import math
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from webapp.compose.models import Template
@@ -24,9 +25,6 @@ from webapp.settings.service import get_settings
 FINAL_STATES = ("sent", "cancelled", "failed")
 # Where a person may send the unconfirmed again: a cancelled or failed mass email sends nothing more.
 RESEND_STATES = ("sending", "paused", "sent")
-# Batches of one mass email may run side by side (claims are exclusive, see batches.py); each
-# finished batch enqueues its successor, so this many chains keep that many workers busy.
-PARALLEL_BATCHES = 3
 
 # action -> (states it may start from, state it leads to)
 TRANSITIONS = {
@@ -116,7 +114,9 @@ def start_mass_email(mass_email_id, now):
 
 
 def _enqueue_batches(mass_email_id, waiting):
-    for _ in range(min(PARALLEL_BATCHES, math.ceil(waiting / get_settings().batch_size))):
+    """Batches of one mass email run side by side (claims are exclusive, see batches.py); each finished
+    batch enqueues its successor, so SEND_PARALLEL_BATCHES chains keep that many workers busy."""
+    for _ in range(min(current_app.config["SEND_PARALLEL_BATCHES"], math.ceil(waiting / get_settings().batch_size))):
         enqueue_batch(mass_email_id)
 
 
