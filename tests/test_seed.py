@@ -30,5 +30,20 @@ def test_seeded_contacts_look_real(ctx):
     assert contact.email_domain == contact.email.rpartition("@")[2]
     assert set(contact.custom_fields) == {"city", "plan"}
     assert len({c.created_at for c in contacts}) == 50  # spread out, not one moment
+    by_id = sorted(contacts, key=lambda c: c.id)
+    assert by_id == sorted(contacts, key=lambda c: c.created_at)  # the "Created" sort walks ids
     assert sum(c.last_activity_at is None for c in contacts) == 5  # one in nine never active
     assert all(c.last_activity_at is None or c.last_activity_at >= c.created_at for c in contacts)
+
+
+def test_contacts_added_after_a_seed_get_the_next_ids(ctx):
+    from webapp.audience.seed import seed_demo
+
+    seed_demo(20, lists=0)  # seeded ids are given, not drawn from PostgreSQL's sequence
+    contact = Contact(email="new.person@example.com", email_domain="example.com")
+    db.session.add(contact)
+    db.session.commit()
+    seed_demo(5, lists=0)
+
+    assert contact.id == 21
+    assert db.session.scalars(select(Contact.id).order_by(Contact.id)).all() == list(range(1, 27))

@@ -57,7 +57,10 @@ JOIN = {"postgresql": "JOIN", "sqlite": "CROSS JOIN"}
 
 
 def _contacts_sql(dialect):
-    age = f"(seq.n * 7919) % {THREE_YEARS}"  # 7919 is prime: distinct creation times, no clumps
+    # Spread over three years and rising with the row number, which is also the id (joins may shuffle
+    # the rows, so ids are not left to the order they arrive in): creation order is id order, as the
+    # contact table's "Created" sort (the primary key) has it for contacts added one by one.
+    age = f"((:count - seq.n) * {THREE_YEARS}) / :count"
     created = SECONDS_AGO[dialect].format(age)
     # Last activity falls between creation and now; one contact in nine has never been active.
     last_activity = SECONDS_AGO[dialect].format(f"(seq.n * 104729) % ({age} + 1)")
@@ -72,9 +75,9 @@ def _contacts_sql(dialect):
     }
     joins = "\n".join(word.format(alias=a, kind=k, pick=p, size=len(WORDS[k])) for a, (k, p) in picks.items())
     return f"""
-        INSERT INTO contacts (email, email_domain, first_name, last_name, company, custom_fields,
+        INSERT INTO contacts (id, email, email_domain, first_name, last_name, company, custom_fields,
                               status, last_activity_at, created_at, updated_at)
-        SELECT lower(f.word) || '.' || lower(l.word) || (:offset + seq.n) || '@' || d.word, d.word,
+        SELECT :offset + seq.n, lower(f.word) || '.' || lower(l.word) || (:offset + seq.n) || '@' || d.word, d.word,
                f.word, l.word, c.word, {JSON_OBJECT[dialect]}('city', ci.word, 'plan', p.word),
                CASE WHEN seq.n % 53 = 0 THEN 'unsubscribed' WHEN seq.n % 71 = 0 THEN 'bounced'
                     WHEN seq.n % 331 = 0 THEN 'complained' ELSE 'active' END,
@@ -93,12 +96,20 @@ MEMBERSHIPS_SQL = """
 """
 
 
-# The contacts table's plain (non-constraint) indexes, as (name, CREATE statement).
+# The plain (non-constraint) indexes of the tables a seed fills, as (name, CREATE statement).
 SECONDARY_INDEXES = {
-    "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts' AND sql IS NOT NULL",
-    "postgresql": """SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'contacts' AND schemaname = current_schema()
-                     AND indexname NOT IN (SELECT conname FROM pg_constraint)""",
+    "sqlite": """SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('contacts', 'list_memberships')
+                 AND sql IS NOT NULL""",
+    "postgresql": """SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('contacts', 'list_memberships')
+                     AND schemaname = current_schema() AND indexname NOT IN (SELECT conname FROM pg_constraint)""",
 }
+# PostgreSQL: their unique and foreign key constraints, as (table, name, definition). Inserting checks
+# these row by row (a foreign key costs a lookup and a row lock per membership); adding one back checks
+# the whole table in one query. (SQLite cannot drop a constraint, and its checks are cheap.)
+CONSTRAINTS = """
+    SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE conrelid IN ('contacts'::regclass, 'list_memberships'::regclass) AND contype IN ('u', 'f')
+"""
 BULK_MEMORY = {  # more memory for this transaction's inserts and index builds
     "sqlite": "PRAGMA cache_size = -262144",  # KiB: 256 MB (reset afterwards: it is per connection)
     "postgresql": "SET LOCAL maintenance_work_mem = '256MB'",
@@ -107,22 +118,27 @@ BULK_MEMORY = {  # more memory for this transaction's inserts and index builds
 
 @contextmanager
 def _fast_bulk_insert(session, dialect, rebuild_indexes):
-    """Room to work and, for a batch as big as the table, secondary indexes rebuilt afterwards.
+    """Room to work and, for a batch as big as the table, indexes and constraints rebuilt afterwards.
 
     Inserting a million rows into seven secondary indexes in random key order thrashes the
     cache (a minute or more); building each index once over the finished table sorts instead
-    (seconds). The indexes are re-created from their own stored definitions, in the same
-    transaction, so a failure leaves them as they were.
+    (seconds). They are re-created from their own stored definitions, in the same transaction,
+    so a failure leaves them as they were.
     """
     cache_size = session.scalar(text("PRAGMA cache_size")) if dialect == "sqlite" else None
     session.execute(text(BULK_MEMORY[dialect]))
     indexes = session.execute(text(SECONDARY_INDEXES[dialect])).all() if rebuild_indexes else []
+    constraints = session.execute(text(CONSTRAINTS)).all() if rebuild_indexes and dialect == "postgresql" else []
     try:
+        for table, name, _ in constraints:
+            session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
         for name, _ in indexes:
             session.execute(text(f'DROP INDEX "{name}"'))
         yield
         for _, sql in indexes:
             session.execute(text(sql))
+        for table, name, definition in constraints:
+            session.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
     finally:
         if cache_size is not None:
             session.execute(text(f"PRAGMA cache_size = {cache_size}"))
@@ -138,6 +154,9 @@ def seed_demo(contacts, lists=3, now=None):
     times = {"now": now.strftime("%Y-%m-%d %H:%M:%S"), "now_julian": now.replace(tzinfo=UTC).timestamp() / 86400 + UNIX_EPOCH_JULIAN}
     session = db.session
     after_id = session.scalar(select(func.coalesce(func.max(Contact.id), 0)))
+    if dialect == "postgresql":  # nor the ids of contacts deleted since: ids are never handed out twice there
+        after_id = max(after_id, session.scalar(text(
+            "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('contacts', 'id')::regclass), 0)")))
     with _fast_bulk_insert(session, dialect, rebuild_indexes=contacts >= after_id):
         session.execute(text("CREATE TEMPORARY TABLE seed_words (kind VARCHAR(20), i INTEGER, word VARCHAR(100), PRIMARY KEY (kind, i))"))
         session.execute(text("INSERT INTO seed_words (kind, i, word) VALUES (:kind, :i, :word)"),
@@ -146,14 +165,16 @@ def seed_demo(contacts, lists=3, now=None):
             # It misjudges how many rows "n % 60 = i" joins, and would loop over the series once per word.
             session.execute(text("SET LOCAL enable_nestloop = off"))
         added = session.execute(text(_contacts_sql(dialect)), {"count": contacts, "offset": after_id, **times}).rowcount
+        if dialect == "postgresql":  # the ids were given, so the sequence has not moved past them
+            session.execute(text("SELECT setval(pg_get_serial_sequence('contacts', 'id'), :last)"), {"last": after_id + contacts})
         session.execute(text("DROP TABLE seed_words"))
-    list_ids = []
-    for number, name in enumerate(DEMO_LISTS[:lists], start=1):
-        list_id = session.scalar(select(TargetList.id).where(TargetList.name == name))
-        if list_id is None:
-            list_id = session.scalar(insert(TargetList).values(name=name, description="Demo data").returning(TargetList.id))
-        session.execute(text(MEMBERSHIPS_SQL), {"list_id": list_id, "after_id": after_id, "every": 4 * number + 1})
-        list_ids.append(list_id)
+        list_ids = []
+        for number, name in enumerate(DEMO_LISTS[:lists], start=1):
+            list_id = session.scalar(select(TargetList.id).where(TargetList.name == name))
+            if list_id is None:
+                list_id = session.scalar(insert(TargetList).values(name=name, description="Demo data").returning(TargetList.id))
+            session.execute(text(MEMBERSHIPS_SQL), {"list_id": list_id, "after_id": after_id, "every": 4 * number + 1})
+            list_ids.append(list_id)
     session.commit()
     if dialect == "postgresql":
         # Fresh statistics, or the planner keeps judging a million-row table by its empty self.
