@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import select
 
+from webapp.audience import contacts
 from webapp.audience.contacts import contact_page, contact_timeline, get_contact
 from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
 from webapp.extensions import db
@@ -117,6 +118,24 @@ def test_keyset_pages_cover_every_match_once_even_with_ties(ctx, sort, direction
     assert [len(page) for page in forward] == [7, 7, 7, 7, 7, 5]
     assert backward == forward  # Previous retraces exactly the same pages
     assert everyone == emails(contact_page(sort=sort, direction=direction, size=100))
+
+
+@pytest.mark.parametrize("sort", ["name", "last_activity"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_matches_bunched_far_along_the_sort_order_are_found_page_by_page(ctx, monkeypatch, sort, direction):
+    # Too many matches to count (so the page walks the sort order), all of them where a walk of
+    # three entries cannot reach: the search's own indexes must answer instead, page after page.
+    monkeypatch.setattr(contacts, "COUNT_CAP", 4)
+    monkeypatch.setattr(contacts, "WALK_LIMIT", 3)
+    for n in range(12):
+        add_contact(f"other{n:02}@example.com", last=f"Aaron{n:02}", last_activity=T0 + timedelta(days=n))
+    for n in range(9):
+        add_contact(f"match{n:02}@example.com", last="Zed", last_activity=None if n % 3 == 0 else T0 + timedelta(days=20 + n))
+    forward, backward = walk("zed", sort=sort, direction=direction, size=2)
+    found = [email for page in forward for email in page]
+    assert sorted(found) == [f"match{n:02}@example.com" for n in range(9)]  # no gaps, no repeats
+    assert backward == forward
+    assert found == emails(contact_page("zed", sort=sort, direction=direction, size=100))
 
 
 def test_pages_of_a_search_stay_within_the_search(ctx):

@@ -5,14 +5,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, case, delete, func, or_, select, type_coerce, update
-from sqlalchemy.sql.expression import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
-from sqlalchemy.orm import selectinload
+from sqlalchemy import DateTime, Integer, String, and_, case, delete, func, or_, select, true, type_coerce, update
+from sqlalchemy.orm import aliased, selectinload
 
 from webapp.audience.emails import email_domain
 from webapp.audience.models import Contact, ListMembership, Suppression
-from webapp.audience.search import contact_search_clause
+from webapp.audience.search import contact_search_clause, unindexed
 from webapp.extensions import db
 from webapp.sending.models import Recipient
 
@@ -21,6 +19,8 @@ PAGE_SIZE = 50
 # counting stops here and the page says "more than 10,000". Below it the count is exact and
 # cheap, because it walks the same index ranges as the search.
 COUNT_CAP = 10_000
+# Index entries a page may walk in sort order looking for matches (see _scan).
+WALK_LIMIT = 5_000
 
 # Sort key -> the expression rows are ordered by. Each has an index (see the contacts migration);
 # ties are broken by id, so every row has one place and keyset pages never skip or repeat.
@@ -89,55 +89,93 @@ def _scan(where, key, nullable, descending, backward, cursor, limit, order_index
     Each part is one index range, which a single ORDER BY with NULLs could not be on both
     databases (they put NULLs at opposite ends). `order_index` says which index drives the
     query: the sort key's (walk it, filtering) or the search's (collect the matches, sort them).
+    A walk reads at most WALK_LIMIT index entries: matches bunched far along the sort order
+    ("lovelace" sorted by name) would make it read half the table, so then the search's
+    indexes answer after all.
     """
-    plain_key = key
-    if order_index:
-        # Opaque to the planner, so it cannot pick a search index and sort every match.
-        where = case((where, 1), else_=0) == 1
-        id_column = Contact.id
-    else:
-        key, id_column = _unindexed(key), _unindexed(Contact.id)
     parts = [False, True] if nullable else [False]
     if backward:
         parts.reverse()
     descending = descending != backward  # walking back is walking the opposite way
     rows = []
     for null_part in parts:
-        statement = select(Contact, plain_key.label("sort_key")).where(where)
-        if nullable:
-            statement = statement.where(key.is_(None) if null_part else key.is_not(None))
-        if cursor is not None:
-            value, last_id = cursor
-            if (value is None) != null_part:
-                continue  # the cursor lies in a later part
-            after = (lambda a, b: a < b) if descending else (lambda a, b: a > b)
-            if null_part:
-                statement = statement.where(after(id_column, last_id))
-            else:
-                # key >= value narrows the index range; the OR only sorts out the ties.
-                at_or_after = key <= value if descending else key >= value
-                statement = statement.where(at_or_after, or_(after(key, value), after(id_column, last_id)))
-            cursor = None
-        order = [id_column] if null_part else [key, id_column]
-        statement = statement.order_by(*(c.desc() if descending else c.asc() for c in order))
-        rows += db.session.execute(statement.limit(limit - len(rows))).all()
+        if cursor is not None and (cursor[0] is None) != null_part:
+            continue  # the cursor lies in a later part
+        part = _Part(key, nullable, null_part, descending, cursor)
+        cursor = None
+        wanted = limit - len(rows)
+        found = part.walk(where, wanted) if order_index else None
+        if found is None:
+            found = part.collect(where, wanted)
+        rows += found
         if len(rows) >= limit:
             break
     return rows
 
 
-def _unindexed(expression):
-    """The same value, but SQLite will not walk an index to order by it (its "+x" idiom)."""
-    if db.engine.dialect.name != "sqlite":
-        return expression
-    return UnaryExpression(expression, operator=custom_op("+"), type_=expression.type)
+class _Part:
+    """One part of a scan: contacts with a sort key value (or without), from a cursor on, in order."""
+
+    def __init__(self, key, nullable, null_part, descending, cursor):
+        self.key, self.nullable, self.null_part, self.descending, self.cursor = key, nullable, null_part, descending, cursor
+
+    def statement(self, columns, where, key, id_column):
+        statement = select(*columns).where(where)
+        if self.nullable:
+            statement = statement.where(key.is_(None) if self.null_part else key.is_not(None))
+        if self.cursor is not None:
+            value, last_id = self.cursor
+            after = (lambda a, b: a < b) if self.descending else (lambda a, b: a > b)
+            if self.null_part:
+                statement = statement.where(after(id_column, last_id))
+            else:
+                # key >= value narrows the index range; the OR only sorts out the ties.
+                at_or_after = key <= value if self.descending else key >= value
+                statement = statement.where(at_or_after, or_(after(key, value), after(id_column, last_id)))
+        return statement
+
+    def ordered(self, statement, key, id_column):
+        order = [id_column] if self.null_part else [key, id_column]
+        return statement.order_by(*(c.desc() if self.descending else c.asc() for c in order))
+
+    def walk(self, where, wanted):
+        """Walks the sort key's index, at most WALK_LIMIT entries of it; None when that was not enough."""
+        entries = self.statement([self.key, Contact.id], true(), self.key, Contact.id)
+        last = db.session.execute(self.ordered(entries, self.key, Contact.id).offset(WALK_LIMIT - 1).limit(1)).first()
+        # The search opaque to the planner, so it cannot pick a search index and sort every match.
+        statement = self.statement([Contact, self.key.label("sort_key")], case((where, 1), else_=0) == 1, self.key, Contact.id)
+        statement = self.ordered(statement, self.key, Contact.id)
+        if last is not None:
+            statement = statement.where(self._up_to(*last))
+        found = db.session.execute(statement.limit(wanted)).all()
+        return None if len(found) < wanted and last is not None else found
+
+    def _up_to(self, value, last_id):
+        """Entries up to and including (value, last_id) in this part's order."""
+        up_to = (lambda a, b: a >= b) if self.descending else (lambda a, b: a <= b)
+        if self.null_part:
+            return up_to(Contact.id, last_id)
+        before = (lambda a, b: a > b) if self.descending else (lambda a, b: a < b)
+        return and_(up_to(self.key, value), or_(before(self.key, value), up_to(Contact.id, last_id)))
+
+    def collect(self, where, wanted):
+        """Finds the matches through the search's own indexes, then sorts them.
+
+        The matches are a subquery that OFFSET 0 keeps whole (neither planner merges it into the
+        sorting query), so no planner walks the sort index instead, as it would to find many matches.
+        """
+        key, id_column = unindexed(self.key), unindexed(Contact.id)
+        matches = self.statement([Contact, key.label("sort_key")], where, key, id_column).offset(0).subquery()
+        contact = aliased(Contact, matches, name="Contact")  # rows are read as row.Contact
+        return db.session.execute(
+            self.ordered(select(contact, matches.c.sort_key), matches.c.sort_key, matches.c.id).limit(wanted)).all()
 
 
-def count_contacts(where, cap=COUNT_CAP):
-    """(count, exact): the number of matches, or (cap, False) when there are more than `cap`."""
-    matches = select(Contact.id).where(where).limit(cap + 1).subquery()
+def count_contacts(where):
+    """(count, exact): the number of matches, or (COUNT_CAP, False) when there are more."""
+    matches = select(Contact.id).where(where).limit(COUNT_CAP + 1).subquery()
     count = db.session.scalar(select(func.count()).select_from(matches))
-    return (cap, False) if count > cap else (count, True)
+    return (COUNT_CAP, False) if count > COUNT_CAP else (count, True)
 
 
 def contact_page(query=None, status=None, sort=DEFAULT_SORT, direction=DEFAULT_DIRECTION,
@@ -151,7 +189,7 @@ def contact_page(query=None, status=None, sort=DEFAULT_SORT, direction=DEFAULT_D
     cursor = decode_cursor(before if backward else after, parse_datetime, int if isinstance(key.type, Integer) else str)
     total, exact = count_contacts(where)
     # A search with few matches is answered from its own indexes, sorting the matches; otherwise
-    # the matches are dense enough that walking the sort index finds a page almost at once.
+    # walking the sort index mostly finds a page at once (_scan says when it does not).
     few_matches = exact and (query or status)
     rows = _scan(where, key, sort in NULLABLE_SORTS, descending, backward, cursor, size + 1, order_index=not few_matches)
     more = len(rows) > size
