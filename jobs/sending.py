@@ -11,7 +11,10 @@ def send_batch(mass_email_id):
 
 
 def recover_stale_claims():
-    """Periodic: settle batches that died, and restart sending for their mass emails."""
+    """Periodic: settle batches that died, and restart sending for their mass emails.
+
+    A drip's tick that died is settled here too; the batch queued for it does nothing, as its
+    next tick (or rescue_stalled_drips) carries on at the drip's pace."""
     recovered = {mass_email_id for mass_email_id, _ in recover_expired_claims(sender.utcnow())}
     for mass_email_id in sorted(recovered):
         sender.enqueue_batch(mass_email_id)

@@ -12,8 +12,10 @@ from webapp.sending.drip_schedule import DripSchedule
 from webapp.sending.models import MassEmail, Recipient
 from webapp.sending.sender import utcnow
 from tests.smtp_servers import ScriptedSmtpServer
+from tests.test_batches import statuses
 from tests.test_lifecycle import a_list, a_template
-from tests.test_sender import mass_email, received, use_server, wait_for
+from tests.test_sender import (SlowServer, assert_nobody_got_two_messages, kill, mass_email, received,
+                               recover_dead_batches, use_server, wait_for)
 
 EVERY_MINUTE = DripSchedule(60)
 
@@ -221,3 +223,33 @@ def test_a_real_worker_keeps_the_interval_honours_pause_and_resume_and_sends_edi
     assert received(server) == {f"d{n}@example.com": 1 for n in range(4)}
     assert all(later - earlier >= timedelta(seconds=interval) for earlier, later in zip(times, times[1:]))
     assert list(subjects(server).values()) == ["Subject: June news"] * paused_with + ["Subject: After the edit"] * (4 - paused_with)
+
+
+def test_a_drip_tick_killed_mid_send_leaves_one_unconfirmed_and_the_rest_keep_the_interval(ctx, start_worker):
+    interval = 1
+    with SlowServer(delay=0.5) as server:
+        use_server(server)
+        mail_id = a_sending_drip(5, schedule=DripSchedule(interval))
+        process = start_worker(with_scheduler=False)  # the test moves due ticks to the queue itself
+        wait_for(lambda: run_due_ticks() or server.begun == 2)  # the second message is being handed over
+        kill(process)
+
+        recover_dead_batches()  # the periodic job, a lease later: the in-flight recipient is unconfirmed
+        assert drip.rescue_stalled(utcnow() + drip.STALLED_AFTER + timedelta(seconds=interval)) == [mail_id]
+        start_worker(with_scheduler=False)
+        wait_for(lambda: run_due_ticks() or mass_email(mail_id).state == "sent")
+
+    assert_nobody_got_two_messages(server, mail_id, killed_connections=1)
+    assert list(statuses(mail_id).values()).count("unconfirmed") == 1  # the message the kill cut off
+    times = sent_times(mail_id)
+    assert len(times) >= 3
+    assert all(later - earlier >= timedelta(seconds=interval) for earlier, later in zip(times, times[1:]))
+
+
+def run_due_ticks():
+    """What RQ's scheduler does, for workers started without one: queue the ticks that are due."""
+    registry = queue("sending").scheduled_job_registry
+    for job_id in registry.get_jobs_to_enqueue():
+        job = queue("sending").fetch_job(job_id)
+        registry.remove(job)
+        queue("sending").enqueue_job(job)

@@ -319,10 +319,12 @@ class SlowServer(ScriptedSmtpServer):
 
     def __init__(self, delay):
         super().__init__()
+        self.begun = 0  # messages whose DATA has begun, delivered or not
         handler = self.controller.handler
         record = handler.handle_DATA
 
         async def slow_data(server, session, envelope):
+            self.begun += 1
             await asyncio.sleep(delay)
             return await record(server, session, envelope)
 

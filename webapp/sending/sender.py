@@ -119,6 +119,10 @@ def send_batch(mass_email_id):
     mass_email = db.session.get(MassEmail, mass_email_id)
     if mass_email is None or mass_email.state != "sending":
         return "not sending"
+    if mass_email.kind == "drip":
+        # A drip sends one recipient per tick, on its schedule; a batch job meant for it (say, from the
+        # recovery of a tick that died) must not send the rest at once. Its next tick carries on.
+        return "a drip: its ticks send"
     settings = get_settings()
     batch = prepare(mass_email, settings)
     if batch is None:
