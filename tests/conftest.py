@@ -7,6 +7,7 @@ worker subprocesses see exactly what the test process sees.
 """
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -174,6 +175,7 @@ def _start_worker(app, with_scheduler=True):
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", *(["--with-scheduler"] if with_scheduler else [])],
         cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # a process group of its own: stopping it stops its scheduler child too
     )
     with app.app_context():
         from rq import Worker
@@ -191,11 +193,18 @@ def _start_worker(app, with_scheduler=True):
 
 
 def _stop_worker(process, log):
+    """Asks the worker to stop, which waits for its job; a job still running after the test is of no
+    interest, so after a moment the worker and its scheduler are killed."""
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=3)
     except subprocess.TimeoutExpired:
-        process.kill()
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # also a scheduler left behind by a worker a test killed
+    except ProcessLookupError:
+        pass  # the whole group has stopped
+    process.wait()
     log.close()
 
 
