@@ -81,7 +81,7 @@ def decode_cursor(token, parse_datetime=False, value_type=str):
     return value, contact_id
 
 
-def _scan(where, key, nullable, descending, backward, cursor, limit, order_index=True):
+def _scan(where, key, nullable, descending, backward, cursor, limit, order_index=True, filtered=True):
     """Up to `limit` (contact, key value) rows after `cursor`, or before it when `backward`.
 
     The order is: rows with a value by (key, id), then rows without one (never active) by id,
@@ -89,9 +89,9 @@ def _scan(where, key, nullable, descending, backward, cursor, limit, order_index
     Each part is one index range, which a single ORDER BY with NULLs could not be on both
     databases (they put NULLs at opposite ends). `order_index` says which index drives the
     query: the sort key's (walk it, filtering) or the search's (collect the matches, sort them).
-    A walk reads at most WALK_LIMIT index entries: matches bunched far along the sort order
-    ("lovelace" sorted by name) would make it read half the table, so then the search's
-    indexes answer after all.
+    A walk of a `filtered` table reads at most WALK_LIMIT index entries: matches bunched far
+    along the sort order ("lovelace" sorted by name) would make it read half the table, so then
+    the search's indexes answer after all. Unfiltered, every entry is a row of the page.
     """
     parts = [False, True] if nullable else [False]
     if backward:
@@ -104,7 +104,7 @@ def _scan(where, key, nullable, descending, backward, cursor, limit, order_index
         part = _Part(key, nullable, null_part, descending, cursor)
         cursor = None
         wanted = limit - len(rows)
-        found = part.walk(where, wanted) if order_index else None
+        found = part.walk(where, wanted, filtered) if order_index else None
         if found is None:
             found = part.collect(where, wanted)
         rows += found
@@ -138,10 +138,12 @@ class _Part:
         order = [id_column] if self.null_part else [key, id_column]
         return statement.order_by(*(c.desc() if self.descending else c.asc() for c in order))
 
-    def walk(self, where, wanted):
-        """Walks the sort key's index, at most WALK_LIMIT entries of it; None when that was not enough."""
-        entries = self.statement([self.key, Contact.id], true(), self.key, Contact.id)
-        last = db.session.execute(self.ordered(entries, self.key, Contact.id).offset(WALK_LIMIT - 1).limit(1)).first()
+    def walk(self, where, wanted, bounded):
+        """Walks the sort key's index, if `bounded` at most WALK_LIMIT entries of it; None when that was not enough."""
+        last = None
+        if bounded:
+            entries = self.statement([self.key, Contact.id], true(), self.key, Contact.id)
+            last = db.session.execute(self.ordered(entries, self.key, Contact.id).offset(WALK_LIMIT - 1).limit(1)).first()
         # The search opaque to the planner, so it cannot pick a search index and sort every match.
         statement = self.statement([Contact, self.key.label("sort_key")], case((where, 1), else_=0) == 1, self.key, Contact.id)
         statement = self.ordered(statement, self.key, Contact.id)
@@ -190,8 +192,9 @@ def contact_page(query=None, status=None, sort=DEFAULT_SORT, direction=DEFAULT_D
     total, exact = count_contacts(where)
     # A search with few matches is answered from its own indexes, sorting the matches; otherwise
     # walking the sort index mostly finds a page at once (_scan says when it does not).
-    few_matches = exact and (query or status)
-    rows = _scan(where, key, sort in NULLABLE_SORTS, descending, backward, cursor, size + 1, order_index=not few_matches)
+    filtered = bool(query or status)
+    rows = _scan(where, key, sort in NULLABLE_SORTS, descending, backward, cursor, size + 1,
+                 order_index=not (exact and filtered), filtered=filtered)
     more = len(rows) > size
     rows = rows[:size]
     if backward:
