@@ -13,10 +13,10 @@ from pathlib import Path
 
 from itsdangerous import URLSafeSerializer
 
-from webapp.compose.dkim_signing import DkimKey
 from webapp.compose.mime import BuildSettings, MessageBuilder
 from webapp.compose.rendering import compile_template, contact_context
 from webapp.compose.tokens import TokenSigner
+from webapp.mail.dkim import DkimKey
 
 STYLE = "<style>body{font-family:Arial} p{margin:0 0 12px} .cta{background:#0a6;color:#fff;padding:8px} td{padding:4px}</style>"
 

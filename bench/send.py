@@ -66,8 +66,8 @@ def run_in_child():
     from rq import Worker
     from sqlalchemy import func, select
 
+    from webapp.common.queues import redis_connection
     from webapp.extensions import db
-    from webapp.queues import redis_connection
     from webapp.sending.models import MassEmail, Recipient
     from webapp.sending.sender import enqueue_batch
 

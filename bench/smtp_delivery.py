@@ -11,8 +11,8 @@ import time
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
-from webapp.sending.smtp_delivery import SmtpDelivery
-from webapp.settings.smtp import SmtpConfig
+from webapp.mail.delivery import SmtpDelivery
+from webapp.mail.smtp import SmtpConfig
 
 MESSAGES = 2000
 BODY = (b"From: news@example.com\r\nTo: reader@example.org\r\nSubject: Bench\r\n\r\n"

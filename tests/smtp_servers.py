@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
-from webapp.settings.smtp import SmtpConfig
+from webapp.mail.smtp import SmtpConfig
 
 DROP = "drop"  # a scripted data reply: close the connection instead of answering
 HANG = "hang"  # a scripted data reply: never answer (the client's timeout ends it)

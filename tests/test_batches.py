@@ -4,13 +4,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from tests.test_sending_models import a_template_version
 from webapp.audience.models import Contact, Suppression
+from webapp.common.queues import redis_connection
 from webapp.extensions import db
-from webapp.queues import redis_connection
 from webapp.sending.batches import claim_batch, recover_expired_claims, settle_claim
 from webapp.sending.journal import Entry, Journal, fold
 from webapp.sending.models import MassEmail, Recipient
-from tests.test_sending_models import a_template_version
 
 NOW = datetime(2026, 6, 1, 12, 0)
 LEASE = 600

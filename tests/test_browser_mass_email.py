@@ -2,15 +2,15 @@
 import pytest
 from playwright.sync_api import expect
 
-from webapp.extensions import db
-from webapp.outbox.reader import list_messages
-from webapp.sending import lifecycle
-from webapp.sending.sender import utcnow
-from webapp.settings.service import get_settings
 from tests.conftest import screenshot
 from tests.test_browser_lists import settled
 from tests.test_browser_settings import log_in
 from tests.test_lifecycle import a_draft, a_list, a_template
+from webapp.common.clock import utcnow
+from webapp.extensions import db
+from webapp.outbox.reader import list_messages
+from webapp.sending import lifecycle
+from webapp.settings.service import get_settings
 
 pytestmark = pytest.mark.browser
 

@@ -3,14 +3,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from webapp.extensions import db
-from webapp.sending import lifecycle
-from webapp.sending.models import MassEmail, Recipient
-from webapp.sending.sender import utcnow
 from tests.conftest import screenshot
 from tests.test_browser_lists import settled
 from tests.test_browser_settings import log_in
 from tests.test_lifecycle import a_draft, a_list
+from webapp.common.clock import utcnow
+from webapp.extensions import db
+from webapp.sending import lifecycle
+from webapp.sending.models import MassEmail, Recipient
 
 pytestmark = pytest.mark.browser
 

@@ -9,12 +9,13 @@ from datetime import timedelta
 from rq import Queue
 from rq.cron import CronScheduler
 
-from webapp.queues import redis_connection
-from webapp.sending.batches import claim_batch
-from webapp.sending.sender import LEASE_SECONDS, utcnow
-from webapp.system.worker import AppContextWorker
 from tests.conftest import ROOT, _tmp
 from tests.test_batches import a_sending_mass_email, statuses
+from webapp.common.clock import utcnow
+from webapp.common.queues import redis_connection
+from webapp.sending.batches import claim_batch
+from webapp.sending.sender import LEASE_SECONDS
+from webapp.system.worker import AppContextWorker
 
 PERIODIC = {"jobs.sending.start_due": 60, "jobs.sending.recover_stale_claims": 60, "jobs.sending.rescue_stalled_drips": 60}
 

@@ -9,13 +9,13 @@ from email.parser import BytesParser
 import dkim
 import pytest
 
-from webapp.compose.dkim_signing import DkimKey
 from webapp.compose.mime import BuildSettings, MessageBuilder, encode_body
 from webapp.compose.rendering import compile_template, contact_context
 from webapp.compose.tokens import (
     TokenSigner, read_click_token, read_open_token, read_unsubscribe_token, read_view_token,
 )
 from webapp.compose.verp import Verp
+from webapp.mail.dkim import DkimKey
 
 SECRET = "test-secret"
 SIGNER = TokenSigner(SECRET)

@@ -4,13 +4,13 @@ from datetime import datetime
 import pytest
 from sqlalchemy import insert, select
 
-from webapp.audience.contacts import contact_timeline, get_contact
-from webapp.extensions import db
-from webapp.sending.models import MassEmail, Recipient
 from tests.conftest import screenshot
 from tests.test_browser_contacts import log_in
 from tests.test_contacts import add_contact
 from tests.test_sending_models import a_template_version
+from webapp.audience.contacts import contact_timeline, get_contact
+from webapp.extensions import db
+from webapp.sending.models import MassEmail, Recipient
 
 
 def a_send(name, contact_id, email="ada@analytical.org", **row):
@@ -50,7 +50,7 @@ def test_timeline_lists_each_mass_email_newest_first_with_its_status(ada):
     ]
     assert emails[0].details == {"Status": "bounced", "Address": "ada@analytical.org", "Sent": "2025-05-01 09:00",
                                  "Bounce": "hard", "Server reply": "550 5.1.1 No such user", "Opens": 0, "Clicks": 0}
-    assert emails[1].details["Why not sent"] == "suppressed complaint" and "Opens" not in emails[1].details
+    assert emails[1].details["Why not sent"] == "Suppressed: complaint" and "Opens" not in emails[1].details
     assert (emails[2].details["Opens"], emails[2].details["Clicks"]) == (3, 1)
 
 
@@ -62,7 +62,7 @@ def test_contact_page_shows_the_mass_emails_with_links_to_them(ada, marketer_cli
     for mail_id in ids.values():
         assert f'href="/mass-emails/{mail_id}"' in html
     assert html.index("May offer: bounced") < html.index("April webinar: not sent") < html.index("March news: delivered")
-    assert "550 5.1.1 No such user" in html and "suppressed complaint" in html
+    assert "550 5.1.1 No such user" in html and "Suppressed: complaint" in html
 
 
 def test_deleting_the_contact_keeps_its_recipient_rows_without_it(ada, marketer_client):

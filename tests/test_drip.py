@@ -5,17 +5,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from webapp.extensions import db
-from webapp.queues import queue
-from webapp.sending import drip, lifecycle
-from webapp.sending.drip_schedule import DripSchedule
-from webapp.sending.models import MassEmail, Recipient
-from webapp.sending.sender import utcnow
 from tests.smtp_servers import ScriptedSmtpServer
 from tests.test_batches import statuses
 from tests.test_lifecycle import a_list, a_template
-from tests.test_sender import (SlowServer, assert_nobody_got_two_messages, kill, mass_email, received,
-                               recover_dead_batches, use_server, wait_for)
+from tests.test_sender import (
+    SlowServer, assert_nobody_got_two_messages, kill, mass_email, received, recover_dead_batches, use_server, wait_for,
+)
+from webapp.common.clock import utcnow
+from webapp.common.queues import queue
+from webapp.extensions import db
+from webapp.sending import drip, lifecycle
+from webapp.sending.drip_schedule import DripSchedule
+from webapp.sending.models import MassEmail, Recipient
 
 EVERY_MINUTE = DripSchedule(60)
 

@@ -1,13 +1,13 @@
 """The drip's pages: creating one with its schedule, the progress page's next send, and the edit form."""
 import pytest
 
+from tests.test_mass_email_pages import only_mass_email, setup_send
+from webapp.common.clock import utcnow
 from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending import lifecycle
 from webapp.sending.drip_schedule import DripSchedule
 from webapp.sending.models import MassEmail
-from webapp.sending.sender import utcnow
-from tests.test_mass_email_pages import only_mass_email, setup_send
 
 A_DRIP = {"name": "Onboarding", "when": "now", "kind": "drip", "interval": "3", "interval_unit": "minutes",
           "days": ["0", "1", "2", "3", "4"], "start_hour": "9", "end_hour": "17", "timezone": "Europe/Berlin"}

@@ -5,7 +5,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from webapp.audience.emails import InvalidEmail, _fast_normalize, normalize_email
+from webapp.common.emails import InvalidEmail, _fast_normalize, normalize_email
 
 ATEXT = "abcXYZ0189!#$%&'*+/=?^_`{|}~-"
 TRICKY = ATEXT + '.."@ ()<>[]\\,;:é\u00df\u200b\u0301Ａ'

@@ -4,14 +4,15 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from webapp.extensions import db
-from webapp.sending.lifecycle import resume_mass_email
-from webapp.sending.models import Recipient
-from webapp.sending.sender import send_batch, utcnow
-from webapp.settings.service import get_settings
 from tests.smtp_servers import ScriptedSmtpServer
 from tests.test_batches import a_sending_mass_email, statuses
 from tests.test_sender import mass_email, received, send_until_done, use_server
+from webapp.common.clock import utcnow
+from webapp.extensions import db
+from webapp.sending.lifecycle import resume_mass_email
+from webapp.sending.models import Recipient
+from webapp.sending.sender import send_batch
+from webapp.settings.service import get_settings
 
 BLOCKED = "554 5.7.1 Service unavailable; client host [192.0.2.7] blocked using zen.spamhaus.org"
 

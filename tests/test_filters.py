@@ -4,9 +4,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import insert, select
 
-from webapp.audience.emails import email_domain
 from webapp.audience.filters import FilterError, filter_clause, preview, problems
 from webapp.audience.models import Contact, ListMembership, TargetList
+from webapp.common.emails import email_domain
 from webapp.extensions import db
 
 NOW = datetime(2025, 6, 30, 12, 0)

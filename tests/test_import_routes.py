@@ -90,7 +90,7 @@ def test_starting_queues_the_job_and_shows_a_polling_progress_fragment(marketer_
     body = response.get_data(as_text=True)
     assert 'id="import-status"' in body and 'hx-trigger="load delay:500ms"' in body and "<progress" in body
     with app.app_context():
-        from webapp.queues import queue
+        from webapp.common.queues import queue
 
         assert queue("imports").job_ids and db.session.get(ContactImport, import_id).state == "queued"
         assert db.session.scalar(select(TargetList.name)) == "Fair 2025"

@@ -5,12 +5,11 @@ import pytest
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
+from tests.test_import_service import run
 from webapp.audience import importer
 from webapp.audience.contacts import contact_page, encode_cursor
 from webapp.audience.models import Contact, ListMembership, TargetList
 from webapp.extensions import db
-
-from tests.test_import_service import run
 
 
 def stored(email, column):

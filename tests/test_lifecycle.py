@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
+from webapp.common.queues import queue
 from webapp.compose.models import Template
 from webapp.extensions import db
-from webapp.queues import queue
 from webapp.sending import lifecycle
 from webapp.sending.lifecycle import LifecycleError
 from webapp.sending.models import MassEmail, Recipient

@@ -3,12 +3,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from tests.test_lifecycle import a_draft, a_list, a_template
+from webapp.common.clock import utcnow
+from webapp.common.queues import queue
 from webapp.extensions import db
-from webapp.queues import queue
 from webapp.sending import lifecycle
 from webapp.sending.models import MassEmail, Recipient
-from webapp.sending.sender import utcnow
-from tests.test_lifecycle import a_draft, a_list, a_template
 
 
 def setup_send(app, emails=("a@example.com", "b@example.com")):

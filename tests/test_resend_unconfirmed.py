@@ -2,16 +2,17 @@
 import pytest
 from sqlalchemy import update
 
-from webapp.extensions import db
-from webapp.queues import queue
-from webapp.sending import lifecycle
-from webapp.sending.lifecycle import LifecycleError
-from webapp.sending.models import Recipient
-from webapp.sending.sender import send_batch, utcnow
 from tests.smtp_servers import DROP, ScriptedSmtpServer
 from tests.test_batches import a_sending_mass_email, row, statuses
 from tests.test_lifecycle import a_draft, a_list
 from tests.test_sender import mass_email, received, send_until_done, use_server
+from webapp.common.clock import utcnow
+from webapp.common.queues import queue
+from webapp.extensions import db
+from webapp.sending import lifecycle
+from webapp.sending.lifecycle import LifecycleError
+from webapp.sending.models import Recipient
+from webapp.sending.sender import send_batch
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.test_sending_models import a_template_version
 from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, MassEmailList, Recipient
 from webapp.sending.resolve import recipient_summary, resolve_recipients
 from webapp.settings.service import get_settings
-from tests.test_sending_models import a_template_version
 
 NOW = datetime(2026, 6, 1, 12, 0)
 

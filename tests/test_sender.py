@@ -8,16 +8,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from webapp.audience.models import Contact, Suppression
-from webapp.extensions import db
-from webapp.outbox.reader import list_messages
-from webapp.queues import queue
-from webapp.sending.models import MassEmail, Recipient
-from webapp.sending.batches import claim_batch, recover_expired_claims
-from webapp.sending.sender import LEASE_SECONDS, enqueue_batch, send_batch, utcnow
-from webapp.settings.service import get_settings
 from tests.smtp_servers import DROP, ScriptedSmtpServer
 from tests.test_batches import a_sending_mass_email, row, statuses
+from webapp.audience.models import Contact, Suppression
+from webapp.common.clock import utcnow
+from webapp.common.queues import queue
+from webapp.extensions import db
+from webapp.outbox.reader import list_messages
+from webapp.sending.batches import claim_batch, recover_expired_claims
+from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.sender import LEASE_SECONDS, enqueue_batch, send_batch
+from webapp.settings.service import get_settings
 
 
 @pytest.fixture

@@ -136,8 +136,8 @@ def test_smtp_password_is_write_only_and_blank_keeps_it(admin_client, app):
 
 
 def test_mail_password_from_environment_wins_and_the_page_says_so(admin_client, app, monkeypatch):
+    from webapp.mail.smtp import smtp_config
     from webapp.settings.models import AppSettings
-    from webapp.settings.smtp import smtp_config
 
     save(admin_client, smtp_host="smtp.example.com", smtp_username="apikey", smtp_password="stored-pass")
     monkeypatch.setitem(app.config, "MAIL_PASSWORD", "from-env")
@@ -148,8 +148,8 @@ def test_mail_password_from_environment_wins_and_the_page_says_so(admin_client, 
 
 
 def test_empty_smtp_host_means_the_app_mail_configuration(app):
+    from webapp.mail.smtp import smtp_config
     from webapp.settings.models import AppSettings
-    from webapp.settings.smtp import smtp_config
 
     settings = AppSettings(smtp_host="", smtp_port=2525, from_name="Acme", from_email="news@acme.example")
     config = smtp_config(settings, app.config)
@@ -225,7 +225,7 @@ def test_smtp_test_shows_an_authentication_failure(admin_client, strict_smtp):
 
 
 def test_smtp_test_times_out_on_a_silent_server(app):
-    from webapp.settings.smtp import SmtpConfig, SmtpFailure, send_test_email
+    from webapp.mail.smtp import SmtpConfig, SmtpFailure, send_test_email
 
     with socket.socket() as silent:  # accepts the TCP connection but never greets
         silent.bind(("127.0.0.1", 0))

@@ -95,10 +95,10 @@ def test_settings_without_dkim_fields_still_save(admin_client, app):
 
 
 def test_mass_email_settings_carry_the_key_and_built_messages_verify(app, private_key, ctx):
-    from webapp.compose.dkim_signing import dns_record
     from webapp.compose.mime import MessageBuilder
     from webapp.compose.rendering import compile_template, contact_context
     from webapp.compose.service import message_settings
+    from webapp.mail.dkim import dns_record
     from webapp.settings.service import get_settings, update_settings
 
     assert message_settings(get_settings(), app.config).dkim is None

@@ -6,8 +6,8 @@ import pytest
 from tests.smtp_servers import DROP, HANG, ScriptedSmtpServer
 from webapp.compose.mime import BuildSettings, MessageBuilder
 from webapp.compose.rendering import compile_template, contact_context
-from webapp.sending.smtp_delivery import ConnectionLost, SmtpDelivery
-from webapp.settings.smtp import SmtpFailure
+from webapp.mail.delivery import ConnectionLost, SmtpDelivery
+from webapp.mail.smtp import SmtpFailure
 
 SENDER = "bounces+r1@mailroom.test"
 

@@ -3,13 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from webapp.sending.replies import (
-    DEFAULT_SCHEDULE,
-    classify,
-    next_retry_delay,
-    parse_retry_after,
-    retry_window_exhausted,
-)
+from webapp.mail.replies import classify, parse_retry_after
+from webapp.sending.retries import DEFAULT_SCHEDULE, next_retry_delay, retry_window_exhausted
 
 
 @pytest.mark.parametrize("code, text, kind, bounce_kind", [

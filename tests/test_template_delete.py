@@ -1,13 +1,13 @@
 """Deleting a template that mass emails used: refused while one will still send it, archived once they are done."""
 import pytest
 
-from webapp.compose.models import Template, TemplateVersion
-from webapp.extensions import db
-from webapp.sending.models import MassEmail, Recipient
 from tests.conftest import screenshot
 from tests.test_browser_contacts import log_in
 from tests.test_browser_lists import settled
 from tests.test_compose_pages import make_template, versions
+from webapp.compose.models import Template, TemplateVersion
+from webapp.extensions import db
+from webapp.sending.models import MassEmail, Recipient
 
 
 def a_mass_email(app, template_id, state, name="June news", kind="standard"):

@@ -2,7 +2,7 @@
 import threading
 from datetime import datetime
 
-from webapp.queues import redis_connection
+from webapp.common.queues import redis_connection
 from webapp.sending.throttle import HourlyBucket
 
 TEN_PAST = datetime(2026, 6, 1, 12, 10)

@@ -6,7 +6,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config as config_module
-from webapp.extensions import csrf, db, htmx, login_manager, mail, migrate
+from webapp import extensions
 
 
 def create_app(config=None):
@@ -18,16 +18,15 @@ def create_app(config=None):
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
     app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
 
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    mail.init_app(app)
-    htmx.init_app(app)
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(config_module.BASE_DIR / "migrations"))
+    # By module: the name `mail` in this package is the webapp.mail layer, not Flask-Mail.
+    for extension in (extensions.login_manager, extensions.csrf, extensions.mail, extensions.htmx):
+        extension.init_app(app)
 
-    from webapp import auth, audience, compose, errors, outbox, sending, settings, system
+    from webapp import audience, auth, common, compose, errors, outbox, sending, settings, system
 
-    for package in (auth, audience, compose, sending, settings, outbox, system, errors):
+    for package in (common, auth, audience, compose, sending, settings, outbox, system, errors):
         package.init_app(app)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -5,14 +5,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, and_, case, delete, func, or_, select, true, type_coerce, update
+from sqlalchemy import DateTime, Integer, String, and_, case, delete, func, or_, select, true, type_coerce
 from sqlalchemy.orm import aliased, selectinload
 
-from webapp.audience.emails import email_domain
 from webapp.audience.models import Contact, ListMembership, Suppression
 from webapp.audience.search import contact_search_clause, unindexed
+from webapp.common.emails import email_domain
+from webapp.common.hooks import Hooks
 from webapp.extensions import db
-from webapp.sending.models import Recipient
 
 PAGE_SIZE = 50
 # Counting every match of a broad search over a million rows costs more than the page itself;
@@ -232,13 +232,15 @@ def update_contact(contact, *, email, first_name, last_name, company, status, cu
     return contact
 
 
-def delete_contact(contact_id):
-    """Delete a contact and (by cascade) its list memberships. True if it existed.
+# Called with a contact id before the contact row goes, in the same transaction: capabilities
+# that keep rows about contacts without a foreign key (sending's recipients) detach them here.
+CONTACT_DELETING = Hooks()
 
-    Its recipient rows stay for the reports, with contact_id NULL: recipients have no foreign
-    key to do that (see Recipient), so it is done here, in the same transaction.
-    """
-    db.session.execute(update(Recipient).where(Recipient.contact_id == contact_id).values(contact_id=None))
+
+def delete_contact(contact_id):
+    """Delete a contact and (by cascade) its list memberships. True if it existed."""
+    for hook in CONTACT_DELETING:
+        hook(contact_id)
     deleted = db.session.execute(delete(Contact).where(Contact.id == contact_id)).rowcount
     db.session.commit()
     return bool(deleted)
@@ -286,15 +288,11 @@ def _suppression_entries(contact):
                             {"Scope": scope, "Reason": suppression.reason.replace("_", " "), "Source": suppression.source or "—"})
 
 
-# Each source turns one kind of history into entries; sending adds its own (the mass emails and
-# how each went) through add_timeline_source(), with a function yielding TimelineEntry(..., is_email=True).
-TIMELINE_SOURCES = [_created_entries, _membership_entries, _suppression_entries]
-
-
-def add_timeline_source(source):
-    """Add another capability's history to every contact's timeline (once, however many apps are made)."""
-    if source not in TIMELINE_SOURCES:
-        TIMELINE_SOURCES.append(source)
+# Each source turns one kind of history into entries; sending registers its own (the mass emails
+# and how each went), a function yielding TimelineEntry(..., is_email=True).
+TIMELINE_SOURCES = Hooks()
+for _source in (_created_entries, _membership_entries, _suppression_entries):
+    TIMELINE_SOURCES.register(_source)
 
 
 def contact_timeline(contact):

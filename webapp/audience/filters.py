@@ -7,11 +7,12 @@ matches a million contacts never brings one of them into Python.
 """
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 
 from webapp.audience.models import CONTACT_STATUSES, Contact, ListMembership, TargetList
+from webapp.common.clock import utcnow
 from webapp.extensions import db
 
 
@@ -170,7 +171,7 @@ def filter_clause(conditions, now=None):
     found = problems(conditions)
     if found:
         raise FilterError(found)
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    now = now or utcnow()
     return and_(True, *(_condition_clause(c, now) for c in conditions))
 
 

@@ -3,8 +3,8 @@ from wtforms import FieldList, Form, FormField, SelectChoice, SelectField, Strin
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.audience.contacts import email_taken
-from webapp.audience.emails import InvalidEmail, normalize_email
 from webapp.audience.models import CONTACT_STATUSES
+from webapp.common.emails import InvalidEmail, normalize_email
 
 STATUS_CHOICES = [SelectChoice(status, status.title()) for status in CONTACT_STATUSES]
 

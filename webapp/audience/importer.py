@@ -22,18 +22,20 @@ from json.encoder import encode_basestring_ascii as _json_string
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import (JSON, Boolean, Column, MetaData, Table, bindparam, case, cast, func, literal, literal_column, select, true,
-                        update)
+from sqlalchemy import (
+    JSON, Boolean, Column, MetaData, Table, bindparam, case, cast, func, literal, literal_column, select, true, update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.schema import CreateTable
 
 from webapp.audience.csvfiles import CsvFormat, CsvRows, UnreadableFile, detect_format, formula_safe
-from webapp.audience.emails import InvalidEmail, normalize_email
-from webapp.auth.models import User
 from webapp.audience.models import CONTACT_STATUSES, Contact, ContactImport, ListMembership, TargetList
+from webapp.auth.models import User
+from webapp.common.clock import utcnow
+from webapp.common.emails import InvalidEmail, normalize_email
+from webapp.common.queues import enqueue
 from webapp.extensions import db
-from webapp.queues import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -572,4 +574,4 @@ def run_import(import_id, chunk_rows=CHUNK_ROWS):
         raise
     finally:
         db.session.rollback()  # a failed chunk leaves the session unusable; earlier chunks are committed
-        _set_progress(import_id, state=state, failure=failure, finished_at=datetime.now(UTC).replace(tzinfo=None))
+        _set_progress(import_id, state=state, failure=failure, finished_at=utcnow())

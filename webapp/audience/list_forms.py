@@ -4,19 +4,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from webapp.audience.emails import InvalidEmail
 from webapp.audience.lists import name_taken
-from webapp.audience.models import SUPPRESSION_REASONS
 from webapp.audience.suppressions import parse_entry
+from webapp.common.emails import InvalidEmail
+from webapp.common.vocabulary import SUPPRESSION_REASONS
 
-REASON_LABELS = {
-    "hard_bounce": "Hard bounce",
-    "complaint": "Spam complaint",
-    "unsubscribe": "Unsubscribe",
-    "manual": "Manual",
-    "invalid": "Invalid address",
-}
-REASON_CHOICES = [SelectChoice(reason, REASON_LABELS[reason]) for reason in SUPPRESSION_REASONS]
+REASON_CHOICES = [SelectChoice(reason, term.label) for reason, term in SUPPRESSION_REASONS.items()]
 
 
 class ListForm(FlaskForm):

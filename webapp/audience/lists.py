@@ -1,13 +1,13 @@
 """Target lists: creating them, counting them, and moving contacts on and off them set-based."""
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from sqlalchemy import delete, exists, func, insert, literal, select, update
 
-from webapp.audience.models import Contact, ListMembership, TargetList
 from webapp.audience.contacts import SORTS as CONTACT_SORTS
+from webapp.audience.models import Contact, ListMembership, TargetList
 from webapp.audience.search import contact_search_clause
 from webapp.auth.models import User
+from webapp.common.clock import utcnow
 from webapp.extensions import db
 
 PAGE_SIZE = 50
@@ -23,10 +23,6 @@ MEMBER_STATES = ("all", "subscribed", "opted_out")
 class AddResult:
     added: int
     already: int
-
-
-def _now():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def lists_overview():
@@ -145,7 +141,7 @@ def set_opted_out(list_id, contact_ids, opted_out):
     """Opt members out of this list only (they stay on it, and on other lists), or back in."""
     membership = (ListMembership.list_id == list_id, ListMembership.contact_id.in_(contact_ids))
     if opted_out:
-        statement = update(ListMembership).where(*membership, ListMembership.opted_out_at.is_(None)).values(opted_out_at=_now())
+        statement = update(ListMembership).where(*membership, ListMembership.opted_out_at.is_(None)).values(opted_out_at=utcnow())
     else:
         statement = update(ListMembership).where(*membership).values(opted_out_at=None)
     result = db.session.execute(statement)

@@ -3,11 +3,12 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.common import vocabulary
 from webapp.extensions import db
 
-CONTACT_STATUSES = ("active", "unsubscribed", "bounced", "complained")
-SUPPRESSION_REASONS = ("hard_bounce", "complaint", "unsubscribe", "manual", "invalid")
-IMPORT_STATES = ("uploaded", "queued", "running", "done", "failed")
+CONTACT_STATUSES = tuple(vocabulary.CONTACT_STATUSES)
+SUPPRESSION_REASONS = tuple(vocabulary.SUPPRESSION_REASONS)
+IMPORT_STATES = tuple(vocabulary.IMPORT_STATES)
 
 
 class Contact(db.Model):

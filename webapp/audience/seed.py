@@ -7,13 +7,14 @@ number: varied, repeatable, and unique where they must be (the email carries the
 """
 import time
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 
 from webapp.audience.models import Contact, TargetList
+from webapp.common.clock import utcnow
 from webapp.extensions import db
 
 WORDS = {
@@ -150,7 +151,7 @@ def seed_demo(contacts, lists=3, now=None):
     Safe to run again: new emails are numbered past the current highest contact id.
     """
     dialect = db.engine.dialect.name
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now = now or utcnow()
     times = {"now": now.strftime("%Y-%m-%d %H:%M:%S"), "now_julian": now.replace(tzinfo=UTC).timestamp() / 86400 + UNIX_EPOCH_JULIAN}
     session = db.session
     after_id = session.scalar(select(func.coalesce(func.max(Contact.id), 0)))

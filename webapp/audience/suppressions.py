@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from webapp.audience.emails import InvalidEmail, email_domain, normalize_email
 from webapp.audience.models import SUPPRESSION_REASONS, Contact, Suppression
 from webapp.auth.models import User
+from webapp.common.emails import InvalidEmail, email_domain, normalize_email
 from webapp.extensions import db
 
 PAGE_SIZE = 50

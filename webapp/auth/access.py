@@ -1,28 +1,9 @@
-"""Who may reach what: everything needs a login unless a view is marked public."""
-from functools import wraps
-
-from flask import abort, current_app, redirect, request, url_for
+"""Logins enforced: every view needs one unless common.access marks it public."""
+from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
+from webapp.common.access import is_public
 from webapp.extensions import db, login_manager
-
-PUBLIC_ATTR = "_mailroom_public"
-
-
-def public(view):
-    """Mark a view reachable without login (login, first-run, tracking endpoints, health)."""
-    setattr(view, PUBLIC_ATTR, True)
-    return view
-
-
-def admin_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @login_manager.user_loader
@@ -45,13 +26,13 @@ def _require_login():
     if request.endpoint is None or request.endpoint == "static":
         return None
     view = current_app.view_functions.get(request.endpoint)
-    if view is not None and getattr(view, PUBLIC_ATTR, False):
+    if view is not None and is_public(view):
         return None
     if current_user.is_authenticated:
         return None
     if not any_user_exists():
         return redirect(url_for("auth.setup"))
-    if request.headers.get("HX-Request") == "true":
+    if request.htmx:
         # A full-page redirect for htmx, so the login form does not land inside a fragment.
         response = login_manager.unauthorized()
         response.headers["HX-Redirect"] = response.location

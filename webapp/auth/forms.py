@@ -1,24 +1,13 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from webapp.audience.emails import InvalidEmail, normalize_email
 from webapp.auth.models import ROLES
+from webapp.common.forms import NormalizedEmail, strip
 
 MIN_PASSWORD = 10
 ROLE_CHOICES = [SelectChoice(role, role.title()) for role in ROLES]
 
-
-class NormalizedEmail:
-    """Validates with normalize_email (the one way Mailroom checks addresses) and stores the normalised value."""
-
-    def __call__(self, form, field):
-        if not field.data:
-            return
-        try:
-            field.data = normalize_email(field.data)
-        except InvalidEmail as error:
-            raise ValidationError(str(error)) from error
 
 
 def _new_password(label="Password"):
@@ -48,7 +37,7 @@ class InviteForm(FlaskForm):
     """An admin adds a user: with a password now, or an invite link to set one."""
 
     email = EmailField("Email", validators=[DataRequired(message="Enter the new user's email address."), NormalizedEmail()])
-    name = StringField("Name", validators=[Optional(), Length(max=200)], filters=[lambda s: (s or "").strip()])
+    name = StringField("Name", validators=[Optional(), Length(max=200)], filters=[strip])
     role = SelectField("Role", choices=ROLE_CHOICES, default="marketer")
     password = PasswordField("Password (optional)", validators=[
         Optional(), Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters, or leave it empty to send an invite link."),

@@ -1,7 +1,7 @@
 """Failed-login throttling in Redis, shared by every web process."""
 from flask import current_app
 
-from webapp.queues import redis_connection
+from webapp.common.queues import redis_connection
 
 
 def _key(ip, email):

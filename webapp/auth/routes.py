@@ -1,21 +1,21 @@
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from webapp.auth import bp, ratelimit
-from webapp.auth.access import admin_required, public
 from webapp.auth.forms import ROLE_CHOICES, ChangePasswordForm, InviteForm, LoginForm, RoleForm, SetPasswordForm, SetupForm
 from webapp.auth.models import User
 from webapp.auth.service import (
-    UserError, any_user_exists, change_password, change_role, create_user, find_by_email, list_users,
-    password_token, send_password_link, set_active, set_password_from_token, user_for_password_token,
+    UserError, any_user_exists, change_password, change_role, create_user, find_by_email, list_users, password_token,
+    send_password_link, set_active, set_password_from_token, user_for_password_token,
 )
+from webapp.common.access import admin_required, public
+from webapp.common.clock import utcnow
+from webapp.common.pages import render, wants_fragment
 from webapp.extensions import db
-from webapp.rendering import render, wants_fragment
+from webapp.mail.smtp import SmtpFailure, smtp_config
 from webapp.settings.service import get_settings
-from webapp.settings.smtp import SmtpFailure, smtp_config
 
 
 def _safe_next(target):
@@ -45,7 +45,7 @@ def login():
         user = find_by_email(form.email.data)
         if user and user.active and user.check_password(form.password.data):
             ratelimit.clear_failures(ip, form.email.data)
-            user.last_login_at = datetime.now(timezone.utc).replace(tzinfo=None)
+            user.last_login_at = utcnow()
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("system.home"))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from webapp.auth.models import ROLES, User
 from webapp.extensions import db
-from webapp.settings.smtp import send_mail
+from webapp.mail.smtp import send_mail
 
 INVITE_VALID_FOR = timedelta(days=7)
 

@@ -1,17 +1,31 @@
-"""Deleting a template: removed when no mass email used it, archived when one sent it.
+"""Deleting a template: removed when nothing sent it, archived when something did.
 
 A mass email points at the TemplateVersion it sent, and a drip stamps each recipient with the
 version it got; the reports show that content, so those versions must stay. Deleting such a
 template archives it instead: it leaves the template list and the mass email pickers, its name
-is free again, and its versions stay readable. A mass email not finished yet would still send
-the template's content: then the delete is refused, naming those mass emails.
-"""
-from sqlalchemy import exists, select
+is free again, and its versions stay readable. A send not finished yet would still send the
+template's content: then the delete is refused, naming those sends.
 
+Compose cannot import sending (sending is built on compose), so sending says how it uses a
+template through TEMPLATE_USES.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from webapp.common.hooks import Hooks
 from webapp.compose.models import Template, TemplateVersion
 from webapp.extensions import db
-from webapp.sending.lifecycle import FINAL_STATES
-from webapp.sending.models import MassEmail, Recipient
+
+
+@dataclass(frozen=True)
+class TemplateUse:
+    unfinished: list  # names of sends not finished yet that will still send these versions
+    used: bool  # anything sent, or will send, these versions: they must be kept
+
+
+# Each hook takes a SELECT of a template's version ids and returns a TemplateUse.
+TEMPLATE_USES = Hooks()
 
 
 class TemplateInUse(Exception):
@@ -29,18 +43,11 @@ class TemplateInUse(Exception):
 def delete_template(template: Template, now):
     """Delete or archive `template`; returns "deleted" or "archived", or raises TemplateInUse."""
     versions = select(TemplateVersion.id).where(TemplateVersion.template_id == template.id)
-    users = db.session.execute(
-        select(MassEmail.name, MassEmail.state).where(MassEmail.template_version_id.in_(versions))
-        .order_by(MassEmail.created_at, MassEmail.id)
-    ).all()
-    unfinished = [name for name, state in users if state not in FINAL_STATES]
+    uses = [use(versions) for use in TEMPLATE_USES]
+    unfinished = [name for use in uses for name in use.unfinished]
     if unfinished:
         raise TemplateInUse(unfinished)
-    # A drip switched to another template keeps the rows it sent stamped with this one's versions;
-    # only drips stamp rows, so the claim index (mass_email_id first) finds them without a table scan.
-    stamped = exists().where(Recipient.mass_email_id.in_(select(MassEmail.id).where(MassEmail.kind == "drip")),
-                             Recipient.template_version_id.in_(versions))
-    if users or db.session.scalar(select(stamped)):
+    if any(use.used for use in uses):
         template.archived_at = now
         outcome = "archived"
     else:

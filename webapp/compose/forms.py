@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from webapp.auth.forms import NormalizedEmail
+from webapp.common.forms import NormalizedEmail
 from webapp.compose import service
 from webapp.compose.links import is_trackable
 from webapp.compose.models import VERSIONED_FIELDS

@@ -20,9 +20,9 @@ from email.header import Header
 from email.utils import formataddr, formatdate
 from urllib.parse import urlsplit
 
-from webapp.compose.dkim_signing import DkimKey
 from webapp.compose.tokens import TokenSigner, TrackingUrls
 from webapp.compose.verp import Verp
+from webapp.mail.dkim import DkimKey
 
 CRLF = "\r\n"
 MAX_PLAIN_SUBJECT = 900  # under the 998-octet line limit with room for "Subject: "

@@ -9,10 +9,10 @@ import re
 import smtplib
 from dataclasses import dataclass
 
-from webapp.audience.emails import InvalidEmail, normalize_email
+from webapp.common.emails import InvalidEmail, normalize_email
 from webapp.compose.mime import MessageBuilder
 from webapp.compose.rendering import compile_template
-from webapp.settings.smtp import connect, describe_smtp_error
+from webapp.mail.smtp import connect, describe_smtp_error
 
 MAX_TEST_ADDRESSES = 10
 SUBJECT_PREFIX = "[Test] "

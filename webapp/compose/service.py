@@ -13,14 +13,11 @@ from webapp.audience.export import custom_field_keys
 from webapp.audience.models import Contact
 from webapp.audience.search import contact_search_clause
 from webapp.auth.models import User
+from webapp.common.queues import redis_connection
 from webapp.compose.mime import BuildSettings
 from webapp.compose.models import VERSIONED_FIELDS, Template, TrackingUrl
-from webapp.compose.rendering import (
-    RenderError, TemplateProblems, check_template, compile_template, contact_context,
-)
+from webapp.compose.rendering import RenderError, TemplateProblems, check_template, compile_template, contact_context
 from webapp.extensions import db
-from webapp.queues import redis_connection
-from webapp.settings.service import dkim_key
 from webapp.settings.service import dkim_key
 
 EDITABLE_FIELDS = ("name", *VERSIONED_FIELDS)

@@ -10,9 +10,13 @@ bp = Blueprint("sending", __name__)
 
 
 def init_app(app):
-    from webapp.audience.contacts import add_timeline_source
+    from webapp.audience.contacts import CONTACT_DELETING, TIMELINE_SOURCES
+    from webapp.compose.deletion import TEMPLATE_USES
     from webapp.sending import routes  # noqa: F401  (routes register on bp)
-    from webapp.sending.contact_history import recipient_entries
+    from webapp.sending.contact_history import detach_recipients, recipient_entries
+    from webapp.sending.template_use import template_use
 
-    add_timeline_source(recipient_entries)
+    TIMELINE_SOURCES.register(recipient_entries)
+    CONTACT_DELETING.register(detach_recipients)
+    TEMPLATE_USES.register(template_use)
     app.register_blueprint(bp)

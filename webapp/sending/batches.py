@@ -26,8 +26,8 @@ from datetime import timedelta
 
 from sqlalchemy import and_, case, func, or_, select, update
 
+from webapp.common.queues import redis_connection
 from webapp.extensions import db
-from webapp.queues import redis_connection
 from webapp.sending.journal import Journal, fold
 from webapp.sending.models import MassEmail, Recipient
 

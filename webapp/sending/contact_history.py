@@ -1,30 +1,20 @@
-"""A contact's mass emails on its timeline: one entry per Recipient row, with the row's story in the popover."""
-from sqlalchemy import select
+"""A contact's mass emails: its timeline entries (one per Recipient row, the row's story in the
+popover), and its rows kept for the reports when the contact is deleted."""
+from sqlalchemy import select, update
 
 from webapp.audience.contacts import TimelineEntry
+from webapp.common.filters import datetime_
+from webapp.common.vocabulary import term
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, Recipient
 
-# Status -> (icon, what the marketer reads): the icon says at a glance where the email stands.
-STATUS_LOOK = {
-    "queued": ("⏳", "waiting to be sent"),
-    "sending": ("➤", "being sent"),
-    "sent": ("✉", "sent"),
-    "delivered": ("✓", "delivered"),
-    "deferred": ("↻", "deferred, will retry"),
-    "bounced": ("↩", "bounced"),
-    "dropped": ("⊘", "not sent"),
-    "unconfirmed": ("?", "sent, unconfirmed"),
-    "failed": ("✕", "failed"),
-}
-
 
 def _details(row):
-    facts = {"Status": STATUS_LOOK[row.status][1], "Address": row.email}
+    facts = {"Status": term("recipient_status", row.status).label, "Address": row.email}
     if row.drop_reason:
-        facts["Why not sent"] = row.drop_reason.replace("_", " ")
+        facts["Why not sent"] = term("drop_reason", row.drop_reason).label
     if row.sent_at:
-        facts["Sent"] = row.sent_at.strftime("%Y-%m-%d %H:%M")
+        facts["Sent"] = datetime_(row.sent_at)
     if row.bounce_kind:
         facts["Bounce"] = row.bounce_kind
     if row.smtp_reply:
@@ -43,7 +33,13 @@ def recipient_entries(contact):
         .where(Recipient.contact_id == contact.id)
     ).all()
     for row, name, created_at in rows:
-        icon, label = STATUS_LOOK[row.status]
-        yield TimelineEntry(row.sent_at or row.status_changed_at or created_at, f"email_{row.status}", icon,
-                            f"{name}: {label}", _details(row), is_email=True,
+        status = term("recipient_status", row.status)
+        yield TimelineEntry(row.sent_at or row.status_changed_at or created_at, f"email_{row.status}", status.icon,
+                            f"{name}: {status.label}", _details(row), is_email=True,
                             link=("sending.mass_email", {"mass_email_id": row.mass_email_id}))
+
+
+def detach_recipients(contact_id):
+    """The contact is being deleted: its recipient rows stay for the reports, with contact_id NULL.
+    Recipients have no foreign key to do it (see Recipient), so it is done here, in the delete's transaction."""
+    db.session.execute(update(Recipient).where(Recipient.contact_id == contact_id).values(contact_id=None))

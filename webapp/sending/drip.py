@@ -17,14 +17,15 @@ from datetime import UTC, timedelta
 
 from sqlalchemy import select, update
 
+from webapp.common.clock import utcnow
+from webapp.common.queues import queue, redis_connection
 from webapp.extensions import db
-from webapp.queues import queue, redis_connection
+from webapp.mail.smtp import SmtpFailure
 from webapp.sending import sender
 from webapp.sending.batches import claim_batch, recover_expired_claims
 from webapp.sending.models import MassEmail, Recipient
 from webapp.sending.throttle import HourlyBucket
 from webapp.settings.service import get_settings
-from webapp.settings.smtp import SmtpFailure
 
 JOB = "jobs.sending.drip_tick"
 # A tick this late was lost (its worker died before queueing the next): the cron queues it again.
@@ -95,12 +96,12 @@ def tick(mass_email_id, due_at, now):
             lost = sender.send_and_settle(batch, claim_token, mass_email_id, bucket, now)
         except SmtpFailure:
             return "paused"
-    pending = sender.recount(mass_email_id, sender.utcnow())
+    pending = sender.recount(mass_email_id, utcnow())
     if not pending:
         return "done"
-    due = schedule.next_slot(sender.utcnow() + interval)
+    due = schedule.next_slot(utcnow() + interval)
     if lost is not None:
-        due = schedule.next_slot(max(due, sender.utcnow() + timedelta(seconds=sender.RECONNECT_SECONDS)))
+        due = schedule.next_slot(max(due, utcnow() + timedelta(seconds=sender.RECONNECT_SECONDS)))
     elif not pending.get("queued"):
         # Only retries are left: wake up when the first is due, not every interval until then.
         first_retry = sender.first_retry_at(mass_email_id)

@@ -9,15 +9,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.audience.models import TargetList
-from webapp.auth.forms import NormalizedEmail
+from webapp.common.clock import utcnow
+from webapp.common.forms import NormalizedEmail, strip
 from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending.drip_schedule import TIMEZONES, WEEKDAYS, DripSchedule
-from webapp.sending.sender import utcnow
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _template_choices():
@@ -79,16 +75,16 @@ class DripEditForm(DripScheduleForm):
 
 
 class MassEmailForm(DripScheduleForm):
-    name = StringField("Name", filters=[_strip],
+    name = StringField("Name", filters=[strip],
                        validators=[DataRequired(message="Give the mass email a name."), Length(max=200)])
     template_id = SelectField("Template", coerce=int, validators=[InputRequired(message="Choose a template.")])
     list_ids = SelectMultipleField("Send to lists", coerce=int,
                                    validators=[DataRequired(message="Choose at least one list to send to.")])
     excluding_list_ids = SelectMultipleField("Skip members of", coerce=int)
-    from_name = StringField("From name", filters=[_strip], validators=[Optional(), Length(max=200)])
-    from_email = StringField("From email", filters=[_strip], validators=[Optional(), NormalizedEmail()])
-    reply_to = StringField("Reply-to", filters=[_strip], validators=[Optional(), NormalizedEmail()])
-    campaign = StringField("Campaign", filters=[_strip], validators=[Optional(), Length(max=200)])
+    from_name = StringField("From name", filters=[strip], validators=[Optional(), Length(max=200)])
+    from_email = StringField("From email", filters=[strip], validators=[Optional(), NormalizedEmail()])
+    reply_to = StringField("Reply-to", filters=[strip], validators=[Optional(), NormalizedEmail()])
+    campaign = StringField("Campaign", filters=[strip], validators=[Optional(), Length(max=200)])
     kind = RadioField("How to send", default="standard", choices=[
         SelectChoice("standard", "Standard: in batches, as fast as the sending limits allow"),
         SelectChoice("drip", "Advanced drip: one contact at a time, on a schedule you can pause and edit"),

@@ -13,9 +13,9 @@ import math
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from webapp.common.queues import redis_connection
 from webapp.compose.models import Template
 from webapp.extensions import db
-from webapp.queues import redis_connection
 from webapp.sending import drip, failure_window
 from webapp.sending.models import MassEmail, MassEmailList, Recipient
 from webapp.sending.resolve import preview_summary, resolve_recipients

@@ -3,24 +3,16 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.common import vocabulary
 from webapp.compose.models import TemplateVersion
 from webapp.extensions import db
 from webapp.sending.drip_schedule import DripSchedule
 
 MASS_EMAIL_KINDS = ("standard", "drip")
-MASS_EMAIL_STATES = ("draft", "scheduled", "sending", "paused", "sent", "cancelled", "failed")
-RECIPIENT_STATUSES = ("queued", "sending", "sent", "delivered", "deferred", "bounced", "dropped", "unconfirmed", "failed")
+MASS_EMAIL_STATES = tuple(vocabulary.MASS_EMAIL_STATES)
+RECIPIENT_STATUSES = tuple(vocabulary.RECIPIENT_STATUSES)
 BOUNCE_KINDS = ("hard", "soft")
-# Why a recipient was never attempted; resolve.py picks the first that applies, in this order.
-DROP_REASONS = (
-    "invalid_address",
-    "contact_unsubscribed", "contact_bounced", "contact_complained",
-    "suppressed_hard_bounce", "suppressed_complaint", "suppressed_unsubscribe", "suppressed_manual",
-    "suppressed_invalid", "suppressed_domain",
-    "list_opt_out", "inactive", "over_cap",
-    # Reserved for recipients added outside resolution (e.g. a drip's later additions) whose address is already on the send.
-    "duplicate_address",
-)
+DROP_REASONS = tuple(vocabulary.DROP_REASONS)  # in the order resolve.py applies them
 
 
 class MassEmail(db.Model):
@@ -117,8 +109,8 @@ class Recipient(db.Model):
         # The batch claim: "queued (or deferred and due) rows of this mass email".
         Index("ix_recipients_claim", "mass_email_id", "status", "next_attempt_at"),
         # One row per contact per send (resolution and drips rely on it); contact first, so the same
-        # index serves a contact's history and ON DELETE SET NULL. Every index costs seconds per
-        # million resolved rows, hence no separate one on contact_id.
+        # index serves a contact's history and the detaching of a deleted contact's rows. Every index
+        # costs seconds per million resolved rows, hence no separate one on contact_id.
         Index("uq_recipients_contact_id_mass_email_id", "contact_id", "mass_email_id", unique=True),
         # Webhooks and bounces find their recipient by Message-ID; rows not yet sent have none to index.
         Index("ix_recipients_message_id", "message_id", postgresql_where=text("message_id IS NOT NULL"),

@@ -2,16 +2,13 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from webapp.common.clock import utcnow
+from webapp.common.pages import STOP_POLLING, render, wants_fragment
 from webapp.extensions import db
-from webapp.rendering import render, wants_fragment
 from webapp.sending import bp, lifecycle
 from webapp.sending.forms import ConfirmForm, DripEditForm, MassEmailForm
 from webapp.sending.models import MassEmail
 from webapp.sending.progress import mass_emails_page, progress
-from webapp.sending.sender import utcnow
-
-# htmx stops polling when a response has this status (the send is over).
-STOP_POLLING = 286
 
 
 def _mass_email(mass_email_id):

@@ -9,7 +9,7 @@ counters are recounted, and the batch enqueues its successor: at once while rows
 at the earliest retry while only deferred rows are left, or marks the mass email 'sent' when
 nothing is left to send or in flight.
 
-Outcomes: 2xx -> sent; 4xx -> deferred with the backoff of replies.next_retry_delay (a soft
+Outcomes: 2xx -> sent; 4xx -> deferred with the backoff of retries.next_retry_delay (a soft
 bounce once the retry window since the send started is over); 5xx -> bounced hard or soft
 (hard also suppresses the address and marks the contact bounced); a template that fails to
 render for one contact -> failed. A lost connection settles the claim (the in-flight message
@@ -19,26 +19,28 @@ refusals (failure_window.py), each with its reason on the progress page.
 """
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
 
 from webapp.audience.models import Contact
+from webapp.common.clock import utcnow
+from webapp.common.queues import queue, redis_connection
 from webapp.compose.mime import MessageBuilder
 from webapp.compose.rendering import RenderError, TemplateProblems, compile_template, contact_context
 from webapp.compose.service import message_settings, tracking_url_map, with_template_identity
 from webapp.extensions import db
-from webapp.queues import queue, redis_connection
+from webapp.mail.delivery import ConnectionLost, SmtpDelivery
+from webapp.mail.replies import BOUNCED, DEFERRED, SENT, SOFT
+from webapp.mail.smtp import SmtpFailure, smtp_config
 from webapp.sending.batches import claim_batch, recover_expired_claims, renew_lease, settle_claim, status_counts
 from webapp.sending.failure_window import FailureWindow, PauseRule
 from webapp.sending.journal import Entry, Journal, fold
 from webapp.sending.models import MassEmail, Recipient
-from webapp.sending.replies import BOUNCED, DEFERRED, SENT, SOFT, next_retry_delay, retry_window_exhausted
-from webapp.sending.smtp_delivery import ConnectionLost, SmtpDelivery
+from webapp.sending.retries import next_retry_delay, retry_window_exhausted
 from webapp.sending.throttle import HourlyBucket
 from webapp.settings.service import get_settings
-from webapp.settings.smtp import SmtpFailure, smtp_config
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +53,6 @@ LEASE_MARGIN_SECONDS = 120
 FOLD_EVERY = 100
 RECONNECT_SECONDS = 60
 JOB_TIMEOUT_SECONDS = 3600
-
-
-def utcnow():
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def enqueue_batch(mass_email_id, delay_seconds=0):

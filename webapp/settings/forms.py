@@ -4,15 +4,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from webapp.auth.forms import NormalizedEmail
-from webapp.compose.dkim_signing import InvalidDkimKey, check_private_key
+from webapp.common.forms import NormalizedEmail, strip
+from webapp.mail.dkim import InvalidDkimKey, check_private_key
+from webapp.mail.smtp import SECURITY_CHOICES
 from webapp.settings.service import EDITABLE_FIELDS, InvalidSiteUrl, get_settings, normalize_site_url
-from webapp.settings.smtp import SECURITY_CHOICES
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 _HOSTNAME = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}")
@@ -36,29 +31,29 @@ class SettingsForm(FlaskForm):
         NumberRange(min=20, max=1000, message="Enter how many recent attempts to judge, from 20 to 1,000.")])
     # Compliance
     optout_link_mandatory = BooleanField("Every email must carry an opt-out link")
-    postal_address = TextAreaField("Postal address", validators=[Length(max=1000)], filters=[_strip])
+    postal_address = TextAreaField("Postal address", validators=[Length(max=1000)], filters=[strip])
     # Tracking
     open_tracking = BooleanField("Track opens")
     click_tracking = BooleanField("Track clicks")
     verp = BooleanField("VERP return paths")
-    site_url = StringField("Site URL", filters=[_strip])
+    site_url = StringField("Site URL", filters=[strip])
     # Audience
     inactivity_days = IntegerField("Inactivity exclusion (days)", validators=[
         Optional(), NumberRange(min=1, max=36_500, message="Enter a number of days from 1 to 36,500, or leave it empty to turn the rule off.")])
     # SMTP
-    smtp_host = StringField("SMTP host", validators=[Length(max=255)], filters=[_strip])
+    smtp_host = StringField("SMTP host", validators=[Length(max=255)], filters=[strip])
     smtp_port = IntegerField("Port", default=587, validators=[
         InputRequired(message="Enter the SMTP port, e.g. 587."),
         NumberRange(min=1, max=65535, message="A port is a number from 1 to 65535.")])
-    smtp_username = StringField("Username", validators=[Length(max=255)], filters=[_strip])
+    smtp_username = StringField("Username", validators=[Length(max=255)], filters=[strip])
     smtp_password = PasswordField("Password", validators=[Length(max=255)])
     clear_smtp_password = BooleanField("Remove the stored password")
     smtp_security = SelectField("Security", choices=[SelectChoice(c, SECURITY_LABELS[c]) for c in SECURITY_CHOICES])
-    from_name = StringField("From name", validators=[Length(max=200)], filters=[_strip])
-    from_email = EmailField("From email", validators=[Optional(), NormalizedEmail()], filters=[_strip])
+    from_name = StringField("From name", validators=[Length(max=200)], filters=[strip])
+    from_email = EmailField("From email", validators=[Optional(), NormalizedEmail()], filters=[strip])
     # DKIM signing. The key field is named unlike the column, so obj= never fills it: write-only.
-    dkim_domain = StringField("Signing domain (d=)", filters=[_strip, lambda v: v.lower().rstrip(".") if v else v])
-    dkim_selector = StringField("Selector (s=)", filters=[_strip])
+    dkim_domain = StringField("Signing domain (d=)", filters=[strip, lambda v: v.lower().rstrip(".") if v else v])
+    dkim_selector = StringField("Selector (s=)", filters=[strip])
     dkim_key = TextAreaField("Private key (PEM)", validators=[Length(max=20_000)])
     clear_dkim_key = BooleanField("Remove the stored key")
 

@@ -1,11 +1,11 @@
 from flask import current_app, flash, redirect, url_for
 
-from webapp.auth.access import admin_required
-from webapp.rendering import render, wants_fragment
+from webapp.common.access import admin_required
+from webapp.common.pages import render, wants_fragment
+from webapp.mail.smtp import SmtpFailure, send_test_email, smtp_config
 from webapp.settings import bp
 from webapp.settings.forms import SettingsForm, SmtpTestForm
 from webapp.settings.service import dkim_dns_record, get_settings, update_settings
-from webapp.settings.smtp import SmtpFailure, send_test_email, smtp_config
 
 
 def _render(fragment, form=None, test_form=None, status=200, **context):

@@ -1,8 +1,8 @@
 """The single settings row, read by every part that sends, tracks or filters."""
 from urllib.parse import urlsplit
 
-from webapp.compose.dkim_signing import DkimKey, dns_record, normalize_pem
 from webapp.extensions import db
+from webapp.mail.dkim import DkimKey, dns_record, normalize_pem
 from webapp.settings.models import AppSettings
 
 # What an admin may change through update_settings(); the SMTP password has its own rules.

@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from redis import Redis
 
-from webapp.embedded import start_redis, start_smtp_catcher
-from webapp.queues import QUEUES, redis_url
+from webapp.common.embedded import start_redis, start_smtp_catcher
+from webapp.common.queues import QUEUES, redis_url
 from webapp.system.clock import Clock
 from webapp.system.worker import AppContextWorker
 

@@ -2,8 +2,8 @@
 from rq import Worker
 from sqlalchemy import text
 
+from webapp.common.queues import redis_connection
 from webapp.extensions import db
-from webapp.queues import redis_connection
 
 
 def check_health():

@@ -1,7 +1,7 @@
 from flask import jsonify, render_template
 
 from webapp.audience.stats import audience_overview
-from webapp.auth.access import public
+from webapp.common.access import public
 from webapp.system import bp
 from webapp.system.health import check_health
 

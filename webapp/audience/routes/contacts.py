@@ -8,7 +8,7 @@ from webapp.audience.contacts import (
 from webapp.audience.export import export_rows
 from webapp.audience.forms import ContactFilterForm, ContactForm
 from webapp.audience.models import CONTACT_STATUSES
-from webapp.rendering import render, wants_fragment
+from webapp.common.pages import render, wants_fragment
 
 
 def _listing_args():

@@ -7,8 +7,8 @@ from webapp.audience import bp, importer
 from webapp.audience.csvfiles import UnreadableFile
 from webapp.audience.import_forms import ColumnMappingForm, UploadForm
 from webapp.audience.models import ContactImport
+from webapp.common.pages import STOP_POLLING, render, wants_fragment
 from webapp.extensions import db
-from webapp.rendering import render, wants_fragment
 
 
 @bp.get("/imports")
@@ -53,8 +53,7 @@ def _show(contact_import, form=None, status=200):
         return render("audience/imports_show.html", "audience/_import_mapping.html", status, contact_import=contact_import,
                       csv_format=importer.csv_format_of(contact_import), form=form, preview=importer.preview_rows(contact_import))
     finished = contact_import.state in importer.FINISHED_STATES
-    # 286 tells htmx to stop polling once the import has finished.
-    status = 286 if finished and wants_fragment() else status
+    status = STOP_POLLING if finished and wants_fragment() else status
     return render("audience/imports_show.html", "audience/_import_status.html", status, contact_import=contact_import,
                   csv_format=importer.csv_format_of(contact_import), rejected=importer.rejected_rows(contact_import) if finished else [])
 

@@ -9,8 +9,8 @@ from webapp.audience import bp, filters
 from webapp.audience import lists as service
 from webapp.audience.list_forms import ListForm
 from webapp.audience.models import CONTACT_STATUSES, TargetList
+from webapp.common.pages import render, wants_fragment
 from webapp.extensions import db
-from webapp.rendering import render, wants_fragment
 
 
 def _target_list(list_id):

@@ -4,10 +4,11 @@ from flask_login import current_user
 
 from webapp.audience import bp
 from webapp.audience import suppressions as service
-from webapp.audience.list_forms import REASON_LABELS, SuppressionForm, SuppressionImportForm
+from webapp.audience.list_forms import SuppressionForm, SuppressionImportForm
 from webapp.audience.models import SUPPRESSION_REASONS
-from webapp.auth.access import admin_required
-from webapp.rendering import render
+from webapp.common.access import admin_required
+from webapp.common.pages import render
+from webapp.common.vocabulary import term
 
 
 def _page(fragment="audience/_suppressions.html", status=200, **extra):
@@ -16,7 +17,7 @@ def _page(fragment="audience/_suppressions.html", status=200, **extra):
     rows, total = service.suppressions_page(args["q"], reason, args["page"])
     context = dict(
         rows=rows, total=total, args=args, page_size=service.PAGE_SIZE, counts=service.counts_by_reason(),
-        reason_labels=REASON_LABELS, form=SuppressionForm(), import_form=SuppressionImportForm(),
+        form=SuppressionForm(), import_form=SuppressionImportForm(),
     )
     context.update(extra)
     return render("audience/suppressions.html", fragment, status=status, **context)
@@ -38,7 +39,7 @@ def add_suppression():
     if created:
         flash(f"{value} is suppressed: Mailroom will never email {'it' if kind == 'email' else 'anyone at it'}.", "success")
     else:
-        flash(f"{value} is already suppressed ({REASON_LABELS[suppression.reason].lower()}, since {suppression.created_at:%Y-%m-%d}).", "info")
+        flash(f"{value} is already suppressed ({term('suppression_reason', suppression.reason).label.lower()}, since {suppression.created_at:%Y-%m-%d}).", "info")
     return redirect(url_for("audience.suppressions"), 303)
 
 

@@ -1,11 +1,11 @@
 """Preflight lint: the checklist shown before any send, for the editor's draft or a saved template."""
 from flask import abort, request
 
+from webapp.common.pages import render
 from webapp.compose import bp, service
 from webapp.compose.models import Template
 from webapp.compose.preflight import SEVERITIES, preflight
 from webapp.extensions import db
-from webapp.rendering import render
 from webapp.settings.service import get_settings
 
 LINTED_FIELDS = ("subject", "html", "text", "from_email", "reply_to")

@@ -4,16 +4,16 @@ import secrets
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from webapp.common.clock import utcnow
+from webapp.common.pages import render, wants_fragment
 from webapp.compose import bp, deletion, service
 from webapp.compose.forms import NewTemplateForm, SendTestForm, TemplateForm
 from webapp.compose.models import Template
 from webapp.compose.rendering import RenderError, TemplateProblems
 from webapp.compose.send_test import parse_addresses, send_test
 from webapp.extensions import db
-from webapp.rendering import render, wants_fragment
-from webapp.sending.sender import utcnow
+from webapp.mail.smtp import smtp_config
 from webapp.settings.service import get_settings
-from webapp.settings.smtp import smtp_config
 
 # The preview is marketer-written HTML served from our origin: the CSP sandbox gives it an opaque
 # origin and no script even when opened outside the (also sandboxed) iframe.

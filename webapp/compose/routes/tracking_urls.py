@@ -1,11 +1,11 @@
 """Tracking URLs: named links (EspoCRM's model) that templates insert with {{ tracking_url("Name") }}."""
 from flask import abort, flash, redirect, url_for
 
+from webapp.common.pages import render
 from webapp.compose import bp, service
 from webapp.compose.forms import TrackingUrlForm
 from webapp.compose.models import TrackingUrl
 from webapp.extensions import db
-from webapp.rendering import render
 
 
 def _tracking_url(tracking_url_id):

@@ -1,4 +1,4 @@
-"""What an SMTP reply means for one recipient, and when to try a deferred one again.
+"""What an SMTP reply means for one recipient (sending/retries.py says when to try a deferred one again).
 
 `classify(code, text)` turns a reply into an Outcome:
 
@@ -27,7 +27,6 @@ alone would suppress every address a spam filter ever refused.
 """
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 SENT, DEFERRED, BOUNCED, CONNECTION = "sent", "deferred", "bounced", "connection"
 HARD, SOFT = "hard", "soft"
@@ -94,24 +93,3 @@ def parse_retry_after(text):
     if not match:
         return None
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)[0].lower()]
-
-
-# Exponential from 5 minutes, doubling, each step capped at 4 hours: a greylisting server
-# (usually 1-15 minutes) is passed on the first or second retry, and a day-long outage costs
-# about a dozen attempts inside the retry window.
-DEFAULT_SCHEDULE = (300, 600, 1200, 2400, 4800, 9600, 14400)
-RETRY_WINDOW = timedelta(hours=72)  # as SendGrid: a deferral still failing after 72 h is a soft bounce
-
-
-def next_retry_delay(attempts, retry_after=None, schedule=DEFAULT_SCHEDULE):
-    """Seconds to wait after the `attempts`-th failed attempt (1 = the first); the last step repeats.
-
-    A server that asked for a longer wait gets it: retrying sooner only earns another refusal.
-    """
-    delay = schedule[min(max(attempts, 1), len(schedule)) - 1]
-    return max(delay, retry_after or 0)
-
-
-def retry_window_exhausted(first_attempt_at, now, window=RETRY_WINDOW):
-    """True when a deferred recipient has been retried long enough to count as a soft bounce."""
-    return now - first_attempt_at >= window

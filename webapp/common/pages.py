@@ -1,15 +1,14 @@
 """One route answers both the whole page and its htmx fragment."""
 from flask import make_response, render_template, request
 
+# htmx stops polling when a response has this status: the work being watched is over.
+STOP_POLLING = 286
+
 
 def wants_fragment():
     """True for an htmx swap; boosted links and history restores need the whole page."""
-    h = request.headers
-    return (
-        h.get("HX-Request") == "true"
-        and h.get("HX-Boosted") != "true"
-        and h.get("HX-History-Restore-Request") != "true"
-    )
+    htmx = request.htmx  # htmx-flask's parsed HX-* headers
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render(page, fragment, status=200, **context):

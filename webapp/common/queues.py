@@ -3,7 +3,7 @@ from flask import current_app
 from redis import Redis
 from rq import Queue
 
-from webapp.embedded import start_redis
+from webapp.common.embedded import start_redis
 
 QUEUES = ("default", "imports", "sending")
 

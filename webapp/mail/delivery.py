@@ -22,8 +22,8 @@ instead of four. The message body still waits for DATA's 354, so the phases abov
 import smtplib
 import ssl
 
-from webapp.sending.replies import CONNECTION, classify
-from webapp.settings.smtp import SmtpFailure, connect, describe_smtp_error
+from webapp.mail.replies import CONNECTION, classify
+from webapp.mail.smtp import SmtpFailure, connect, describe_smtp_error
 
 # RFC 3461: ask for a DSN on failure and delay only (a success DSN per message would flood
 # the bounce mailbox), with the headers only (the body would return a whole newsletter).

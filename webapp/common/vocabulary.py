@@ -1,0 +1,94 @@
+"""The states and reasons Mailroom speaks of, each with the words and badge a page shows for it.
+
+One place for both: the models build their CHECK constraints from these keys, and the pages
+show these labels (through the Jinja filters of common/filters.py), so a new state cannot
+reach the database without words for people.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    label: str  # what a person reads
+    badge: str = ""  # the CSS class of its badge: pending, running, done, failed, or plain
+    icon: str = ""  # a glyph every font has (timelines, status columns)
+
+
+MASS_EMAIL_STATES = {
+    "draft": Term("draft"),
+    "scheduled": Term("scheduled", "badge-pending"),
+    "preparing": Term("preparing recipients", "badge-running"),
+    "sending": Term("sending", "badge-running"),
+    "paused": Term("paused", "badge-pending"),
+    "sent": Term("sent", "badge-done"),
+    "cancelled": Term("cancelled"),
+    "failed": Term("failed", "badge-failed"),
+}
+
+RECIPIENT_STATUSES = {
+    "queued": Term("waiting to be sent", "badge-pending", "⏳"),
+    "sending": Term("being sent", "badge-running", "➤"),
+    "sent": Term("sent", "badge-done", "✉"),
+    "delivered": Term("delivered", "badge-done", "✓"),
+    "deferred": Term("deferred, will retry", "badge-pending", "↻"),
+    "bounced": Term("bounced", "badge-failed", "↩"),
+    "dropped": Term("not sent", "", "⊘"),
+    "unconfirmed": Term("sent, unconfirmed", "badge-pending", "?"),
+    "failed": Term("failed", "badge-failed", "✕"),
+}
+
+# Why a recipient was never attempted; resolution picks the first that applies, in this order.
+DROP_REASONS = {
+    "invalid_address": Term("Invalid address"),
+    "contact_unsubscribed": Term("Contact unsubscribed"),
+    "contact_bounced": Term("Contact bounced before"),
+    "contact_complained": Term("Contact complained"),
+    "suppressed_hard_bounce": Term("Suppressed: hard bounce"),
+    "suppressed_complaint": Term("Suppressed: complaint"),
+    "suppressed_unsubscribe": Term("Suppressed: unsubscribed"),
+    "suppressed_manual": Term("Suppressed by hand"),
+    "suppressed_invalid": Term("Suppressed: invalid"),
+    "suppressed_domain": Term("Domain suppressed"),
+    "list_opt_out": Term("Opted out of the lists"),
+    "inactive": Term("Inactive too long"),
+    "over_cap": Term("Over the per-send cap"),
+    # For recipients added outside resolution (a drip's later additions) whose address is already on the send.
+    "duplicate_address": Term("Address already on this send"),
+}
+
+CONTACT_STATUSES = {
+    "active": Term("active", "badge-done"),
+    "unsubscribed": Term("unsubscribed", "badge-pending"),
+    "bounced": Term("bounced", "badge-failed"),
+    "complained": Term("complained", "badge-failed"),
+}
+
+SUPPRESSION_REASONS = {
+    "hard_bounce": Term("Hard bounce"),
+    "complaint": Term("Spam complaint"),
+    "unsubscribe": Term("Unsubscribe"),
+    "manual": Term("Manual"),
+    "invalid": Term("Invalid address"),
+}
+
+IMPORT_STATES = {
+    "uploaded": Term("waiting for mapping", "badge-pending"),
+    "queued": Term("queued", "badge-pending"),
+    "running": Term("importing", "badge-running"),
+    "done": Term("done", "badge-done"),
+    "failed": Term("failed", "badge-failed"),
+}
+
+VOCABULARIES = {
+    "mass_email_state": MASS_EMAIL_STATES,
+    "recipient_status": RECIPIENT_STATUSES,
+    "drop_reason": DROP_REASONS,
+    "contact_status": CONTACT_STATUSES,
+    "suppression_reason": SUPPRESSION_REASONS,
+    "import_state": IMPORT_STATES,
+}
+
+
+def term(vocabulary, key):
+    """The Term for `key`; an unknown key (a state added by a newer release) reads as itself."""
+    return VOCABULARIES[vocabulary].get(key) or Term(str(key).replace("_", " "))
