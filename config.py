@@ -53,6 +53,9 @@ class Config:
     # Batch chains one standard mass email runs side by side: one per worker suits (a worker waits on
     # SMTP and the database about half the time, so two workers per core keep the cores busy).
     SEND_PARALLEL_BATCHES = int(os.environ.get("SEND_PARALLEL_BATCHES", "4"))
+    # A send's recipient resolution renews a heartbeat this often (a third of it); once it has not
+    # for this long, its worker is dead and the periodic recovery queues the resolution again.
+    PREPARE_HEARTBEAT_SECONDS = 30
     LOGIN_ATTEMPTS_PER_WINDOW = int(os.environ.get("LOGIN_ATTEMPTS_PER_WINDOW", "10"))
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
 
@@ -73,6 +76,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     LOGIN_ATTEMPTS_PER_WINDOW = 5
+    PREPARE_HEARTBEAT_SECONDS = 2  # a killed worker's resolution is found dead quickly
 
 
 class ProdConfig(Config):

@@ -52,16 +52,17 @@ def fresh_database(backend, admin_url=None):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def measure(function, key):
-    """Run `function` (a "module:name" of a function printing `key: value`) on every backend.
+def measure(function, *keys):
+    """Run `function` (a "module:name" of a function printing `key: value` lines) on every backend.
 
-    Prints the per-backend keys and `key` itself as the slower backend's figure.
+    Prints each key per backend (`key_sqlite`, `key_postgresql`) and the key itself as the
+    slower backend's figure: the larger one, as every key here is a time.
     """
     backends = [("sqlite", None)]
     admin_url = _postgres_admin_url()
     if admin_url:
         backends.append(("postgresql", admin_url))
-    figures = {}
+    figures = {key: {} for key in keys}
     module, _, name = function.partition(":")
     for backend, url in backends:
         with fresh_database(backend, url) as env:
@@ -70,10 +71,12 @@ def measure(function, key):
         for line in output.splitlines():
             if line.startswith("# "):  # the child's detail lines, e.g. per-URL medians
                 print(f"# {backend} {line[2:]}", flush=True)
-        value = float(output.strip().splitlines()[-1].partition(":")[2])
-        figures[backend] = value
-        print(f"{key}_{backend}: {value:.1f}", flush=True)
-    print(f"{key}: {max(figures.values()):.1f}")
+            key, _, value = line.partition(": ")
+            if key in figures:
+                figures[key][backend] = float(value)
+                print(f"{key}_{backend}: {float(value):.1f}", flush=True)
+    for key, values in figures.items():
+        print(f"{key}: {max(values.values()):.1f}")
 
 
 def app_with_schema():

@@ -15,4 +15,5 @@ EVERY_MINUTE = 60
 # so ticks never pile up behind busy workers.
 cron.register(sending.start_due, QUEUE, interval=EVERY_MINUTE, ttl=EVERY_MINUTE)
 cron.register(sending.recover_stale_claims, QUEUE, interval=EVERY_MINUTE, ttl=EVERY_MINUTE)
+cron.register(sending.recover_stalled_preparations, QUEUE, interval=EVERY_MINUTE, ttl=EVERY_MINUTE)
 cron.register(sending.rescue_stalled_drips, QUEUE, interval=EVERY_MINUTE, ttl=EVERY_MINUTE)

@@ -3,7 +3,7 @@ import time
 from datetime import datetime
 
 from webapp.common.clock import utcnow
-from webapp.sending import drip, lifecycle, sender
+from webapp.sending import drip, lifecycle, sender, starting
 from webapp.sending.batches import recover_expired_claims
 
 
@@ -20,6 +20,16 @@ def recover_stale_claims():
     for mass_email_id in sorted(recovered):
         sender.enqueue_batch(mass_email_id)
     return sorted(recovered)
+
+
+def prepare_send(mass_email_id):
+    """Resolve the recipients of a mass email that is starting, then start sending it."""
+    return starting.prepare_send(mass_email_id)
+
+
+def recover_stalled_preparations():
+    """Periodic: queue again the preparations whose worker died."""
+    return starting.recover_stalled()
 
 
 def start_due():

@@ -10,6 +10,7 @@ from webapp.common.clock import utcnow
 from webapp.extensions import db
 from webapp.outbox.reader import list_messages
 from webapp.sending import lifecycle
+from webapp.sending.starting import prepare_send
 from webapp.settings.service import get_settings
 
 pytestmark = pytest.mark.browser
@@ -42,7 +43,7 @@ def test_create_confirm_send_and_watch_a_mass_email_reach_everyone(page, app, ma
     page.get_by_label("I have checked the recipients").check()
     page.get_by_role("button", name="Send now to 30").click()
 
-    expect(page.get_by_text("Sending has started.")).to_be_visible()
+    expect(page.get_by_text("Preparing the recipients; sending starts as soon as they are ready.")).to_be_visible()
     expect(page.locator("#progress")).to_contain_text("30 of 30 (100%)", timeout=60000)
     expect(page.locator('[data-state="sent"]')).to_be_visible()
     expect(page.locator('[data-count="sent"]')).to_have_text("30")
@@ -68,6 +69,7 @@ def test_pause_resume_and_cancel_a_send_from_its_progress_page(page, app, market
     with app.app_context():
         mail_id = a_draft([a_list("Customers", [f"customer{n}@example.com" for n in range(12)])])
         lifecycle.start_mass_email(mail_id, utcnow())
+        prepare_send(mail_id, utcnow())
     log_in(page, "marketer@example.com", "correct horse battery")
     page.goto(f"/mass-emails/{mail_id}")
     expect(page.locator('[data-state="sending"]')).to_be_visible()
@@ -113,7 +115,7 @@ def test_start_a_drip_watch_it_send_one_at_a_time_and_edit_its_schedule(page, ap
     page.get_by_label("I have checked the recipients").check()
     page.get_by_role("button", name="Start the drip to 3").click()
 
-    expect(page.get_by_text("The drip has started: Every 2 seconds")).to_be_visible()
+    expect(page.get_by_text("The drip starts once its recipients are ready: Every 2 seconds")).to_be_visible()
     expect(page.locator("[data-next-send]")).to_contain_text("Next email at")
     expect(page.locator('[data-count="sent"]')).to_have_text("1", timeout=30000)
     settled(page)

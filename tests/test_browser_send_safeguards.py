@@ -11,6 +11,7 @@ from webapp.common.clock import utcnow
 from webapp.extensions import db
 from webapp.sending import lifecycle
 from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.starting import prepare_send
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +21,7 @@ def a_started_send(app, people=12):
     with app.app_context():
         mail_id = a_draft([a_list("Customers", [f"customer{n}@example.com" for n in range(people)])])
         lifecycle.start_mass_email(mail_id, utcnow())
+        prepare_send(mail_id, utcnow())
         return mail_id
 
 

@@ -14,10 +14,11 @@ from tests.test_batches import a_sending_mass_email, statuses
 from webapp.common.clock import utcnow
 from webapp.common.queues import redis_connection
 from webapp.sending.batches import claim_batch
-from webapp.sending.sender import LEASE_SECONDS
+from webapp.sending.step import LEASE_SECONDS
 from webapp.system.worker import AppContextWorker
 
-PERIODIC = {"jobs.sending.start_due": 60, "jobs.sending.recover_stale_claims": 60, "jobs.sending.rescue_stalled_drips": 60}
+PERIODIC = {"jobs.sending.start_due": 60, "jobs.sending.recover_stale_claims": 60,
+            "jobs.sending.recover_stalled_preparations": 60, "jobs.sending.rescue_stalled_drips": 60}
 
 
 def test_the_cron_config_runs_each_periodic_job_every_minute_on_the_default_queue(ctx):
@@ -63,6 +64,7 @@ def test_a_crashed_batch_is_recovered_by_the_clock_and_a_worker(app, ctx):
     assert {tick.func_name: tick.latest_result().return_value for tick in ticks} == {
         "jobs.sending.start_due": [],  # nothing scheduled
         "jobs.sending.recover_stale_claims": [mail_id],
+        "jobs.sending.recover_stalled_preparations": [],  # nothing preparing
         "jobs.sending.rescue_stalled_drips": [],  # no drips
     }
     assert set(statuses(mail_id).values()) == {"queued"}

@@ -17,6 +17,7 @@ from webapp.extensions import db
 from webapp.sending import drip, lifecycle
 from webapp.sending.drip_schedule import DripSchedule
 from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.starting import prepare_send
 
 EVERY_MINUTE = DripSchedule(60)
 
@@ -31,7 +32,9 @@ def a_sending_drip(count, schedule=EVERY_MINUTE, now=None):
     emails = [f"d{n}@example.com" for n in range(count)]
     draft = lifecycle.create_draft(None, "Onboarding drip", a_template().id, [a_list("Trial users", emails)], [],
                                    drip_schedule=schedule)
-    return lifecycle.start_mass_email(draft.id, now or utcnow()).id
+    lifecycle.start_mass_email(draft.id, now or utcnow())
+    prepare_send(draft.id, now or utcnow())
+    return draft.id
 
 
 def scheduled_ticks():

@@ -8,6 +8,7 @@ from webapp.extensions import db
 from webapp.sending import lifecycle
 from webapp.sending.drip_schedule import DripSchedule
 from webapp.sending.models import MassEmail
+from webapp.sending.starting import prepare_send
 
 A_DRIP = {"name": "Onboarding", "when": "now", "kind": "drip", "interval": "3", "interval_unit": "minutes",
           "days": ["0", "1", "2", "3", "4"], "start_hour": "9", "end_hour": "17", "timezone": "Europe/Berlin"}
@@ -55,7 +56,9 @@ def a_started_drip(app, schedule=DripSchedule(180, timezone="Europe/Berlin")):
     template_id, list_id = setup_send(app)
     with app.app_context():
         draft = lifecycle.create_draft(None, "Onboarding", template_id, [list_id], [], drip_schedule=schedule)
-        return lifecycle.start_mass_email(draft.id, utcnow()).id
+        lifecycle.start_mass_email(draft.id, utcnow())
+        prepare_send(draft.id, utcnow())
+        return draft.id
 
 
 def test_the_progress_of_a_sending_drip_shows_its_next_send_schedule_and_edit_action(app, marketer_client):

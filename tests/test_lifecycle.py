@@ -12,6 +12,7 @@ from webapp.sending import lifecycle
 from webapp.sending.lifecycle import LifecycleError
 from webapp.sending.models import MassEmail, Recipient
 from webapp.sending.resolve import resolve_recipients
+from webapp.sending.starting import prepare_send
 from webapp.settings.service import get_settings
 
 NOW = datetime(2026, 6, 1, 12, 0)
@@ -46,6 +47,15 @@ def a_draft(list_ids, excluding=(), template=None, **fields):
     return lifecycle.create_draft(None, "June news", template.id, list_ids, list(excluding), **fields).id
 
 
+def started(mass_email_id, now=NOW):
+    """Start the mass email and run the preparation job it queued, as a worker would."""
+    lifecycle.start_mass_email(mass_email_id, now)
+    queue("sending").empty()
+    prepare_send(mass_email_id, now)
+    db.session.expire_all()
+    return db.session.get(MassEmail, mass_email_id)
+
+
 def state(mass_email_id):
     db.session.expire_all()
     return db.session.get(MassEmail, mass_email_id).state
@@ -75,7 +85,7 @@ def test_starting_resolves_recipients_and_queues_parallel_batches(ctx):
     db.session.commit()
     mail_id = a_draft([a_list("Newsletter", [f"p{n}@example.com" for n in range(10)])])
 
-    mail = lifecycle.start_mass_email(mail_id, NOW)
+    mail = started(mail_id)
 
     assert (mail.state, mail.started_at, mail.list_size_all, mail.list_size_emailing) == ("sending", NOW, 10, 10)
     assert queued_batches() == 4  # five batches' worth, SEND_PARALLEL_BATCHES chains at once
@@ -84,7 +94,7 @@ def test_starting_resolves_recipients_and_queues_parallel_batches(ctx):
 def test_a_small_send_queues_only_as_many_batches_as_it_needs(ctx):
     mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
 
-    lifecycle.start_mass_email(mail_id, NOW)
+    started(mail_id)
 
     assert queued_batches() == 1
 
@@ -105,7 +115,7 @@ def test_nobody_emailable_means_sent_at_once_with_no_batches(ctx):
     db.session.add(Suppression(email="gone@example.com", reason="hard_bounce"))
     db.session.commit()
 
-    mail = lifecycle.start_mass_email(a_draft([target]), NOW)
+    mail = started(a_draft([target]))
 
     assert (mail.state, mail.finished_at, mail.list_size_all, mail.list_size_emailing) == ("sent", NOW, 1, 0)
     assert queued_batches() == 0
@@ -115,9 +125,9 @@ def test_a_mass_email_cannot_be_started_twice(ctx):
     mail_id = a_draft([a_list("Newsletter", ["a@example.com"])])
     lifecycle.start_mass_email(mail_id, NOW)
 
-    with pytest.raises(LifecycleError, match="A mass email that is sending cannot be started"):
+    with pytest.raises(LifecycleError, match="A mass email that is preparing recipients cannot be started"):
         lifecycle.start_mass_email(mail_id, NOW)
-    assert queued_batches() == 1
+    assert queued_batches() == 1  # the one preparation
 
 
 def test_start_due_starts_only_scheduled_mass_emails_whose_time_has_come(ctx):
@@ -127,13 +137,13 @@ def test_start_due_starts_only_scheduled_mass_emails_whose_time_has_come(ctx):
     lifecycle.schedule_mass_email(later, NOW + timedelta(minutes=1))
 
     assert lifecycle.start_due(NOW) == [due]
-    assert (state(due), state(later), state(draft)) == ("sending", "scheduled", "draft")
+    assert (state(due), state(later), state(draft)) == ("preparing", "scheduled", "draft")
     assert lifecycle.start_due(NOW) == []  # the next tick finds nothing left to start
 
 
 def test_pause_and_resume_stop_and_restart_the_batches(ctx):
     mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
-    lifecycle.start_mass_email(mail_id, NOW)
+    started(mail_id)
     queue("sending").empty()
 
     assert lifecycle.pause_mass_email(mail_id).state == "paused"
@@ -143,8 +153,7 @@ def test_pause_and_resume_stop_and_restart_the_batches(ctx):
 
 def test_resuming_after_an_smtp_failure_clears_the_reason(ctx):
     mail_id = a_draft([a_list("Newsletter", ["a@example.com"])])
-    lifecycle.start_mass_email(mail_id, NOW)
-    mail = db.session.get(MassEmail, mail_id)
+    mail = started(mail_id)
     mail.state, mail.failure_reason = "paused", "SMTP login refused"
     db.session.commit()
 
@@ -172,7 +181,7 @@ def test_moves_the_current_state_does_not_allow_are_refused_and_change_nothing(c
 
 def test_cancel_leaves_waiting_recipients_unsent_and_says_how_many(ctx):
     mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com", "c@example.com"])])
-    lifecycle.start_mass_email(mail_id, NOW)
+    started(mail_id)
     db.session.execute(Recipient.__table__.update().where(Recipient.email == "a@example.com").values(status="sent"))
     db.session.commit()
 

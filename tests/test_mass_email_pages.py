@@ -9,6 +9,7 @@ from webapp.common.queues import queue
 from webapp.extensions import db
 from webapp.sending import lifecycle
 from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.starting import prepare_send
 
 
 def setup_send(app, emails=("a@example.com", "b@example.com")):
@@ -104,7 +105,7 @@ def test_sending_needs_the_confirmation_box_ticked(app, marketer_client):
     assert only_mass_email(app).state == "draft"
 
 
-def test_confirming_starts_sending_and_shows_the_progress(app, marketer_client):
+def test_confirming_queues_the_preparation_and_the_request_resolves_nobody(app, marketer_client):
     template_id, list_id = setup_send(app)
     with app.app_context():
         mail_id = lifecycle.create_draft(None, "June news", template_id, [list_id], []).id
@@ -113,10 +114,14 @@ def test_confirming_starts_sending_and_shows_the_progress(app, marketer_client):
 
     assert response.status_code == 303
     mail = only_mass_email(app)
-    assert (mail.state, mail.list_size_all) == ("sending", 2)
+    assert (mail.state, mail.list_size_all) == ("preparing", None)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Recipient)) == 0
+        assert [job.func_name for job in queue("sending").jobs] == ["jobs.sending.prepare_send"]
     page = marketer_client.get(f"/mass-emails/{mail_id}")
-    assert b"Sending has started." in page.data and b'id="progress"' in page.data
-    assert b'hx-trigger="load delay:1s"' in page.data and b"Pause" in page.data
+    assert b"Preparing the recipients; sending starts as soon as they are ready." in page.data and b'id="progress"' in page.data
+    assert b"Preparing recipients\xe2\x80\xa6" in page.data and b'hx-trigger="load delay:1s"' in page.data
+    assert b"Cancel sending" in page.data and b"Pause" not in page.data
 
 
 def test_confirming_a_draft_with_a_future_time_schedules_it(app, marketer_client):
@@ -138,6 +143,7 @@ def test_the_progress_fragment_keeps_polling_while_sending_and_stops_with_286_wh
     with app.app_context():
         mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
         lifecycle.start_mass_email(mail_id, utcnow())
+        prepare_send(mail_id, utcnow())
 
     sending = marketer_client.get(f"/mass-emails/{mail_id}", htmx=True)
     assert sending.status_code == 200 and b"<html" not in sending.data and b"load delay:1s" in sending.data
@@ -157,6 +163,7 @@ def test_pause_resume_and_cancel_answer_with_the_progress_fragment(app, marketer
     with app.app_context():
         mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
         lifecycle.start_mass_email(mail_id, utcnow())
+        prepare_send(mail_id, utcnow())
 
     paused = marketer_client.post(f"/mass-emails/{mail_id}/pause", htmx=True)
     assert b"Paused." in paused.data and b"Resume" in paused.data and b"<html" not in paused.data
@@ -171,6 +178,7 @@ def test_unconfirmed_recipients_are_counted_and_explained(app, marketer_client):
     with app.app_context():
         mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
         lifecycle.start_mass_email(mail_id, utcnow())
+        prepare_send(mail_id, utcnow())
         db.session.execute(Recipient.__table__.update().where(Recipient.email == "a@example.com").values(status="unconfirmed"))
         db.session.commit()
 
@@ -195,6 +203,7 @@ def test_progress_measures_the_rate_over_recent_sends_and_estimates_the_time_lef
     mail_id = a_draft([a_list("Newsletter", [f"p{n}@example.com" for n in range(40)])])
     start = utcnow() - timedelta(minutes=10)
     lifecycle.start_mass_email(mail_id, start)
+    prepare_send(mail_id, start)
     now = start + timedelta(minutes=10)
     first_twenty = select(Recipient.id).order_by(Recipient.id).limit(20).scalar_subquery()
     # 20 sent in the last two minutes (of a five-minute window) and nothing before.

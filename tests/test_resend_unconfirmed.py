@@ -13,6 +13,7 @@ from webapp.sending import lifecycle
 from webapp.sending.lifecycle import LifecycleError
 from webapp.sending.models import Recipient
 from webapp.sending.sender import send_batch
+from webapp.sending.starting import prepare_send
 
 
 @pytest.fixture
@@ -83,6 +84,7 @@ def test_the_progress_page_offers_the_resend_only_when_someone_is_unconfirmed(ap
     with app.app_context():
         mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
         lifecycle.start_mass_email(mail_id, utcnow())
+        prepare_send(mail_id, utcnow())
     url = f"/mass-emails/{mail_id}"
     assert b"Send again to the unconfirmed" not in marketer_client.get(url).data
     with app.app_context():
@@ -106,6 +108,7 @@ def test_a_mass_email_paused_by_mailroom_shows_why(app, marketer_client):
     with app.app_context():
         mail_id = a_draft([a_list("Newsletter", ["a@example.com"])])
         lifecycle.start_mass_email(mail_id, utcnow())
+        prepare_send(mail_id, utcnow())
         mail = mass_email(mail_id)
         mail.state, mail.failure_reason = "paused", "Paused automatically: 20 of the last 20 messages were refused; most said: 554 5.7.1 blocked"
         db.session.commit()

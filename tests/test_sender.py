@@ -17,7 +17,8 @@ from webapp.extensions import db
 from webapp.outbox.reader import list_messages
 from webapp.sending.batches import claim_batch, recover_expired_claims
 from webapp.sending.models import MassEmail, Recipient
-from webapp.sending.sender import LEASE_SECONDS, enqueue_batch, send_batch
+from webapp.sending.sender import enqueue_batch, send_batch
+from webapp.sending.step import LEASE_SECONDS
 from webapp.settings.service import get_settings
 
 

@@ -6,10 +6,10 @@ conditional UPDATE. So of any number of ticks for one moment (a duplicate, the c
 rescue) exactly one goes on, and a pause (next_send_at NULL), a resume or an edit (a new
 time) retires every tick already waiting in RQ: pause and resume act at once.
 
-A tick sends at most one recipient through the batch machinery (a claim of one, the
-journal, settle_claim), so the exactly-once rules of batches.py hold for drips unchanged.
-It stamps the row with the template version it built the message from: an edit of the
-content changes the mass email's version, which only rows not yet sent will take.
+A tick is one send step of size one (step.py: a claim of one, the journal, settle_claim), so the
+exactly-once rules of batches.py hold for drips unchanged. It stamps the row with the template
+version it built the message from: an edit of the content changes the mass email's version,
+which only rows not yet sent will take.
 The next tick is due one interval after this tick's message went out, moved into the next
 sending window, or later when the hourly limit or the only due retry says so.
 """
@@ -18,13 +18,11 @@ from datetime import UTC, timedelta
 from sqlalchemy import select, update
 
 from webapp.common.clock import utcnow
-from webapp.common.queues import queue, redis_connection
+from webapp.common.queues import queue
 from webapp.extensions import db
-from webapp.mail.smtp import SmtpFailure
-from webapp.sending import sender
-from webapp.sending.batches import claim_batch, recover_expired_claims
-from webapp.sending.models import MassEmail, Recipient
-from webapp.sending.throttle import HourlyBucket
+from webapp.sending.models import MassEmail
+from webapp.sending.sender import QUEUE
+from webapp.sending.step import RECONNECT_SECONDS, first_retry_at, recount, send_step
 from webapp.settings.service import get_settings
 
 JOB = "jobs.sending.drip_tick"
@@ -35,7 +33,7 @@ TICK_TIMEOUT_SECONDS = 600
 
 def enqueue_tick(mass_email_id, due_at):
     """Queue the tick for `due_at` (naive UTC) on the sending queue; RQ's scheduler runs it on time."""
-    return queue(sender.QUEUE).enqueue_at(due_at.replace(tzinfo=UTC), JOB, mass_email_id, due_at.isoformat(),
+    return queue(QUEUE).enqueue_at(due_at.replace(tzinfo=UTC), JOB, mass_email_id, due_at.isoformat(),
                                           job_timeout=TICK_TIMEOUT_SECONDS)
 
 
@@ -77,38 +75,25 @@ def tick(mass_email_id, due_at, now):
     provisional = schedule.next_slot(now + interval)
     if not _move_clock(mass_email_id, due_at, provisional):
         return "superseded"
-    recover_expired_claims(now, mass_email_id)
     settings = get_settings()
-    batch = sender.prepare(mass_email, settings)
-    if batch is None:
-        return "failed"
-    bucket = HourlyBucket(redis_connection(), settings.max_per_hour)
-    if not bucket.take(1, now):
-        refilled = now + timedelta(seconds=bucket.seconds_until_refill(now))
+    step = send_step(mass_email, settings, 1, now, stamp_version=True)
+    if step.outcome in ("failed", "paused"):
+        return step.outcome
+    if step.outcome == "hourly limit":
+        refilled = now + timedelta(seconds=step.refill_seconds)
         return _next(mass_email_id, provisional, schedule.next_slot(max(provisional, refilled)))
-    claim_token, recipient_ids = claim_batch(mass_email_id, 1, sender.LEASE_SECONDS, now)
-    bucket.give_back(1 - len(recipient_ids), now)
-    lost = None
-    if recipient_ids:
-        # The version this tick built, whatever an edit committed since: the row records what it got.
-        db.session.execute(update(Recipient).where(Recipient.id.in_(recipient_ids)).values(template_version_id=batch.version_id))
-        try:
-            lost = sender.send_and_settle(batch, claim_token, mass_email_id, bucket, now)
-        except SmtpFailure:
-            return "paused"
-    pending = sender.recount(mass_email_id, utcnow())
+    pending = recount(mass_email_id, utcnow())
     if not pending:
         return "done"
     due = schedule.next_slot(utcnow() + interval)
-    if lost is not None:
-        due = schedule.next_slot(max(due, utcnow() + timedelta(seconds=sender.RECONNECT_SECONDS)))
+    if step.lost is not None:
+        due = schedule.next_slot(max(due, utcnow() + timedelta(seconds=RECONNECT_SECONDS)))
     elif not pending.get("queued"):
         # Only retries are left: wake up when the first is due, not every interval until then.
-        first_retry = sender.first_retry_at(mass_email_id)
+        first_retry = first_retry_at(mass_email_id)
         if first_retry is not None:
             due = schedule.next_slot(max(due, first_retry))
-    return _next(mass_email_id, provisional, due, "sent one" if recipient_ids else "nothing due")
-
+    return _next(mass_email_id, provisional, due, "sent one" if step.claimed else "nothing due")
 
 def _next(mass_email_id, provisional, due_at, summary="hourly limit reached"):
     if _move_clock(mass_email_id, provisional, due_at):

@@ -1,47 +1,54 @@
 """The life of a standard mass email: draft, schedule, start, pause, resume, cancel.
 
-Every state change goes through _move(): one conditional UPDATE ... WHERE state IN (allowed),
+Every state change goes through move(): one conditional UPDATE ... WHERE state IN (allowed),
 so two people (or a person and the cron tick) acting at once cannot both win, and a batch
-finishing meanwhile (sender.recount only touches rows still 'sending') cannot undo a pause or
+finishing meanwhile (step.recount only touches rows still 'sending') cannot undo a pause or
 cancel. A refused move raises LifecycleError with a sentence for the page.
 
-    draft -> scheduled -> sending <-> paused -> sent;  cancelled from any non-final state;
+    draft -> scheduled -> preparing -> sending <-> paused -> sent;  cancelled from any non-final state;
     sent -> sending when a person resends the unconfirmed recipients (resend_unconfirmed).
+
+'preparing' is the recipient resolution, done by a job (starting.py), never in a request.
 """
 import math
 
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from webapp.common.queues import redis_connection
+from webapp.common.filters import label
+from webapp.common.queues import queue, redis_connection
 from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending import drip, failure_window
 from webapp.sending.models import MassEmail, MassEmailList, Recipient
-from webapp.sending.resolve import preview_summary, resolve_recipients
-from webapp.sending.sender import enqueue_batch
+from webapp.sending.resolve import preview_summary
+from webapp.sending.sender import QUEUE, enqueue_batch
 from webapp.settings.service import get_settings
 
 FINAL_STATES = ("sent", "cancelled", "failed")
+# Resolution of a million recipients takes seconds; this only stops a job that hangs for good.
+PREPARE_TIMEOUT_SECONDS = 3600
 # Where a person may send the unconfirmed again: a cancelled or failed mass email sends nothing more.
 RESEND_STATES = ("sending", "paused", "sent")
 
 # action -> (states it may start from, state it leads to)
 TRANSITIONS = {
     "schedule": (("draft",), "scheduled"),
-    "start": (("draft", "scheduled"), "sending"),
+    "start": (("draft", "scheduled"), "preparing"),
+    "prepared": (("preparing",), "sending"),
     "pause": (("sending",), "paused"),
     "resume": (("paused",), "sending"),
-    "cancel": (("draft", "scheduled", "sending", "paused"), "cancelled"),
+    "cancel": (("draft", "scheduled", "preparing", "sending", "paused"), "cancelled"),
 }
-_PAST = {"schedule": "scheduled", "start": "started", "pause": "paused", "resume": "resumed", "cancel": "cancelled"}
+PREPARE_JOB = "jobs.sending.prepare_send"
+_PAST = {"schedule": "scheduled", "start": "started", "prepared": "prepared", "pause": "paused", "resume": "resumed", "cancel": "cancelled"}
 
 
 class LifecycleError(Exception):
     """A state change that the mass email's current state does not allow."""
 
 
-def _move(mass_email_id, action, **values):
+def move(mass_email_id, action, **values):
     """Apply `action` atomically; raise LifecycleError (with the current state) when it is not allowed."""
     allowed, target = TRANSITIONS[action]
     changed = db.session.execute(
@@ -51,7 +58,7 @@ def _move(mass_email_id, action, **values):
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
-        _refuse(mass_email_id, lambda state: f"A mass email that is {state} cannot be {_PAST[action]}.")
+        _refuse(mass_email_id, lambda state: f"A mass email that is {label(state, 'mass_email_state')} cannot be {_PAST[action]}.")
     db.session.commit()
     return db.session.get(MassEmail, mass_email_id, populate_existing=True)
 
@@ -88,32 +95,46 @@ def create_draft(owner_id, name, template_id, list_ids, excluding_list_ids, from
 
 def schedule_mass_email(mass_email_id, scheduled_at):
     """draft -> scheduled: start_due() starts it once `scheduled_at` has passed."""
-    return _move(mass_email_id, "schedule", scheduled_at=scheduled_at)
+    return move(mass_email_id, "schedule", scheduled_at=scheduled_at)
 
 
 def start_mass_email(mass_email_id, now):
-    """draft|scheduled -> sending: snapshot the template, freeze the recipients, queue the first batches.
-
-    Returns the mass email; it is already 'sent' when nobody on the lists can be emailed.
-    """
-    mass_email = _move(mass_email_id, "start", started_at=now)
+    """draft|scheduled -> preparing: snapshot the template (what was confirmed is what is sent)
+    and queue the job that resolves the recipients and starts sending (starting.prepare_send)."""
+    mass_email = move(mass_email_id, "start", started_at=now, failure_reason=None)
     template = db.session.get(Template, mass_email.template_version.template_id)
     if template is not None:  # a deleted template leaves the draft's own snapshot to send
         mass_email.template_version = template.snapshot()
         db.session.commit()
-    summary = resolve_recipients(mass_email_id, now, get_settings())
-    if summary["emailing"] == 0:
-        db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state == "sending")
-                           .values(state="sent", finished_at=now))
-        db.session.commit()
-    elif mass_email.kind == "drip":
-        drip.schedule_from(mass_email_id, now)
-    else:
-        _enqueue_batches(mass_email_id, summary["emailing"])
-    return db.session.get(MassEmail, mass_email_id, populate_existing=True)
+    enqueue_preparation(mass_email_id)
+    return mass_email
 
 
-def _enqueue_batches(mass_email_id, waiting):
+def enqueue_preparation(mass_email_id):
+    """Queue prepare_send under one job id per mass email, so the recovery can ask RQ whether it waits."""
+    return queue(QUEUE).enqueue(PREPARE_JOB, mass_email_id, job_id=preparation_job_id(mass_email_id),
+                                job_timeout=PREPARE_TIMEOUT_SECONDS)
+
+
+def preparation_job_id(mass_email_id):
+    return f"mailroom-prepare-{mass_email_id}"
+
+
+def retry_start(mass_email_id):
+    """A preparation that failed (its reason on the page) is tried again, by a person's choice."""
+    retried = db.session.execute(
+        update(MassEmail)
+        .where(MassEmail.id == mass_email_id, MassEmail.state == "preparing", MassEmail.failure_reason.is_not(None))
+        .values(failure_reason=None)
+    ).rowcount
+    if not retried:
+        _refuse(mass_email_id, lambda state: "Preparing the recipients has not failed: nothing to retry."
+                if state == "preparing" else f"A mass email that is {state} cannot be prepared again.")
+    db.session.commit()
+    enqueue_preparation(mass_email_id)
+
+
+def enqueue_batches(mass_email_id, waiting):
     """Batches of one mass email run side by side (claims are exclusive, see batches.py); each finished
     batch enqueues its successor, so SEND_PARALLEL_BATCHES chains keep that many workers busy."""
     for _ in range(min(current_app.config["SEND_PARALLEL_BATCHES"], math.ceil(waiting / get_settings().batch_size))):
@@ -138,25 +159,26 @@ def start_due(now):
 def pause_mass_email(mass_email_id):
     """sending -> paused: running batches stop at their next check and put their unsent rows back;
     a drip's waiting tick finds its time gone and retires."""
-    return _move(mass_email_id, "pause", next_send_at=None)
+    return move(mass_email_id, "pause", next_send_at=None)
 
 
 def resume_mass_email(mass_email_id, now):
     """paused -> sending, with batches queued again, or the drip's next tick at its next slot from now
     (a pause by Mailroom itself, for the SMTP settings or a burst of refusals, clears its reason
     and the failure window)."""
-    mass_email = _move(mass_email_id, "resume", failure_reason=None)
+    mass_email = move(mass_email_id, "resume", failure_reason=None)
     failure_window.clear(redis_connection(), mass_email_id)
-    _carry_on(mass_email, now)
+    carry_on(mass_email, now)
     return mass_email
 
 
-def _carry_on(mass_email, now):
-    """Queue what sends the waiting recipients: batches, or the drip's next tick at its next slot from now."""
+def carry_on(mass_email, now, waiting=None):
+    """Queue what sends the `waiting` recipients (counted when None): batches, or the drip's next
+    tick at its next slot from now."""
     if mass_email.kind == "drip":
         drip.schedule_from(mass_email.id, now)
     else:
-        _enqueue_batches(mass_email.id, max(1, unsent_count(mass_email.id)))
+        enqueue_batches(mass_email.id, max(1, unsent_count(mass_email.id) if waiting is None else waiting))
 
 
 def resend_unconfirmed(mass_email_id, now):
@@ -183,7 +205,7 @@ def resend_unconfirmed(mass_email_id, now):
     db.session.commit()
     mass_email = db.session.get(MassEmail, mass_email_id, populate_existing=True)
     if mass_email.state == "sending":
-        _carry_on(mass_email, now)
+        carry_on(mass_email, now)
     return requeued
 
 
@@ -212,7 +234,7 @@ def edit_drip(mass_email_id, schedule, template_id, now):
 
 def cancel_mass_email(mass_email_id, now):
     """Any non-final state -> cancelled; returns how many recipients will now never be sent."""
-    _move(mass_email_id, "cancel", finished_at=now)
+    move(mass_email_id, "cancel", finished_at=now)
     return unsent_count(mass_email_id)
 
 

@@ -77,8 +77,8 @@ def send_mass_email(mass_email_id):
             flash(f"Scheduled for {mass_email.scheduled_at:%Y-%m-%d %H:%M} UTC.", "success")
         else:
             started = lifecycle.start_mass_email(mass_email_id, utcnow())
-            flash(f"The drip has started: {started.drip_schedule.describe()}." if started.kind == "drip"
-                  else "Sending has started.", "success")
+            flash(f"The drip starts once its recipients are ready: {started.drip_schedule.describe()}."
+                  if started.kind == "drip" else "Preparing the recipients; sending starts as soon as they are ready.", "success")
     except lifecycle.LifecycleError as error:
         flash(str(error), "error")
     return redirect(url_for("sending.mass_email", mass_email_id=mass_email_id), 303)
@@ -92,6 +92,11 @@ def _act(mass_email_id, action, notice):
     except lifecycle.LifecycleError as error:
         return _progress(mass_email, notice=("error", str(error)), status=422)
     return _progress(mass_email, notice=("success", notice(result)))
+
+
+@bp.post("/mass-emails/<int:mass_email_id>/retry-start")
+def retry_start(mass_email_id):
+    return _act(mass_email_id, lambda: lifecycle.retry_start(mass_email_id), lambda _: "Preparing the recipients again.")
 
 
 @bp.post("/mass-emails/<int:mass_email_id>/pause")
