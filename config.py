@@ -56,6 +56,9 @@ class Config:
     # A send's recipient resolution renews a heartbeat this often (a third of it); once it has not
     # for this long, its worker is dead and the periodic recovery queues the resolution again.
     PREPARE_HEARTBEAT_SECONDS = 30
+    # An event the drain took and did not acknowledge (it died, or the recipient was still being
+    # sent) is taken again after this long (events/stream.py).
+    EVENT_RECLAIM_SECONDS = 30
     LOGIN_ATTEMPTS_PER_WINDOW = int(os.environ.get("LOGIN_ATTEMPTS_PER_WINDOW", "10"))
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
 
@@ -77,6 +80,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     LOGIN_ATTEMPTS_PER_WINDOW = 5
     PREPARE_HEARTBEAT_SECONDS = 2  # a killed worker's resolution is found dead quickly
+    EVENT_RECLAIM_SECONDS = 1
 
 
 class ProdConfig(Config):

@@ -18,10 +18,11 @@ from webapp.sending.step import LEASE_SECONDS
 from webapp.system.worker import AppContextWorker
 
 PERIODIC = {"jobs.sending.start_due": 60, "jobs.sending.recover_stale_claims": 60,
-            "jobs.sending.recover_stalled_preparations": 60, "jobs.sending.rescue_stalled_drips": 60}
+            "jobs.sending.recover_stalled_preparations": 60, "jobs.sending.rescue_stalled_drips": 60,
+            "jobs.events.drain_events": 2}
 
 
-def test_the_cron_config_runs_each_periodic_job_every_minute_on_the_default_queue(ctx):
+def test_the_cron_config_runs_each_periodic_job_at_its_interval_on_the_default_queue(ctx):
     scheduler = CronScheduler(connection=redis_connection())
     scheduler.load_config_from_file("jobs.cron")
 
@@ -65,6 +66,7 @@ def test_a_crashed_batch_is_recovered_by_the_clock_and_a_worker(app, ctx):
         "jobs.sending.start_due": [],  # nothing scheduled
         "jobs.sending.recover_stale_claims": [mail_id],
         "jobs.sending.recover_stalled_preparations": [],  # nothing preparing
+        "jobs.events.drain_events": 0,  # no opens or clicks waiting
         "jobs.sending.rescue_stalled_drips": [],  # no drips
     }
     assert set(statuses(mail_id).values()) == {"queued"}

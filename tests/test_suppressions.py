@@ -38,7 +38,8 @@ def test_search_and_counts_per_reason(admin_client, app):
     with app.app_context():
         from webapp.audience.suppressions import counts_by_reason
 
-        assert counts_by_reason() == {"hard_bounce": 1, "complaint": 1, "unsubscribe": 0, "manual": 1, "invalid": 0}
+        assert counts_by_reason() == {"hard_bounce": 1, "complaint": 1, "unsubscribe": 0, "manual": 1, "invalid": 0,
+                                      "soft_bounces": 0}
 
 
 def test_marketer_sees_suppressions_read_only(marketer_client, app):

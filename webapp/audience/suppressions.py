@@ -8,10 +8,10 @@ import io
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, delete, exists, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.audience.models import SUPPRESSION_REASONS, Contact, Suppression
 from webapp.auth.models import User
+from webapp.common.sql import insert_ignoring_conflicts
 from webapp.common.emails import InvalidEmail, email_domain, normalize_email
 from webapp.extensions import db
 
@@ -130,11 +130,6 @@ def _parse_lines(text, default_reason):
     return entries, invalid
 
 
-def _insert_ignoring_existing():
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(Suppression).on_conflict_do_nothing()
-
-
 def import_suppressions(text, default_reason, source="", created_by_id=None):
     """Suppress every address/domain in a CSV text (one per line, optional reason column).
 
@@ -150,7 +145,7 @@ def import_suppressions(text, default_reason, source="", created_by_id=None):
         for (kind, value), reason in entries.items()
     ]
     for start in range(0, len(rows), INSERT_CHUNK):
-        db.session.execute(_insert_ignoring_existing().values(rows[start:start + INSERT_CHUNK]))
+        db.session.execute(insert_ignoring_conflicts(Suppression).values(rows[start:start + INSERT_CHUNK]))
     db.session.commit()
     added = count() - before
     return ImportResult(added=added, already=len(entries) - added, invalid=invalid)

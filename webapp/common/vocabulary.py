@@ -48,6 +48,7 @@ DROP_REASONS = {
     "suppressed_unsubscribe": Term("Suppressed: unsubscribed"),
     "suppressed_manual": Term("Suppressed by hand"),
     "suppressed_invalid": Term("Suppressed: invalid"),
+    "suppressed_soft_bounces": Term("Suppressed: repeated soft bounces"),
     "suppressed_domain": Term("Domain suppressed"),
     "list_opt_out": Term("Opted out of the lists"),
     "inactive": Term("Inactive too long"),
@@ -69,6 +70,7 @@ SUPPRESSION_REASONS = {
     "unsubscribe": Term("Unsubscribe"),
     "manual": Term("Manual"),
     "invalid": Term("Invalid address"),
+    "soft_bounces": Term("Repeated soft bounces"),
 }
 
 IMPORT_STATES = {
@@ -79,6 +81,43 @@ IMPORT_STATES = {
     "failed": Term("failed", "badge-failed"),
 }
 
+# What an Event row records (events/models.py); the icon shows on timelines and side panels.
+EVENT_KINDS = {
+    "sent": Term("sent", "badge-done", "✉"),
+    "deferred": Term("deferred", "badge-pending", "↻"),
+    "bounced": Term("bounced", "badge-failed", "↩"),
+    "failed": Term("failed", "badge-failed", "✕"),
+    "delivered": Term("delivered", "badge-done", "✓"),
+    "open": Term("opened", "", "◉"),
+    "click": Term("clicked", "", "➚"),
+    "complaint": Term("marked as spam", "badge-failed", "⚑"),
+    "unsubscribe": Term("unsubscribed", "badge-pending", "⊘"),
+    "resubscribe": Term("resubscribed", "badge-done", "↺"),
+}
+
+EVENT_SOURCES = {
+    "smtp": Term("SMTP reply"),
+    "pixel": Term("open pixel"),
+    "redirect": Term("tracked link"),
+    "unsubscribe_page": Term("unsubscribe page"),
+    "one_click": Term("one-click unsubscribe"),
+    "mailto": Term("unsubscribe email"),
+    "preferences": Term("preference page"),
+    "dsn": Term("bounce report"),
+    "arf": Term("complaint report"),
+    "sendgrid": Term("SendGrid"),
+    "mailgun": Term("Mailgun"),
+    "ses": Term("Amazon SES"),
+    "postmark": Term("Postmark"),
+}
+
+# How an open or click was judged (events/bots.py).
+VERDICTS = {
+    "human": Term("Likely Human", "badge-done"),
+    "bot": Term("Likely Bot", "badge-pending"),
+    "proxy": Term("Privacy proxy", "badge-pending"),
+}
+
 VOCABULARIES = {
     "mass_email_state": MASS_EMAIL_STATES,
     "recipient_status": RECIPIENT_STATUSES,
@@ -86,6 +125,9 @@ VOCABULARIES = {
     "contact_status": CONTACT_STATUSES,
     "suppression_reason": SUPPRESSION_REASONS,
     "import_state": IMPORT_STATES,
+    "event_kind": EVENT_KINDS,
+    "event_source": EVENT_SOURCES,
+    "verdict": VERDICTS,
 }
 
 

@@ -40,11 +40,13 @@ def _attributes(tag):
 
 @dataclass(frozen=True)
 class Link:
-    """One tracked link of a template version. `tracking_url_name` is set for tracking_url() links."""
+    """One tracked link of a template version. `tracking_url_name` is set for tracking_url() links;
+    `hidden` for the link no person can see, which only machines follow (events/bots.py)."""
 
     index: int
     destination: str
     tracking_url_name: str | None = None
+    hidden: bool = False
 
 
 class ProtectedSource:

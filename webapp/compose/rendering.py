@@ -148,6 +148,12 @@ class RenderError(Exception):
         super().__init__(str(problem))
 
 
+def merge_values_of(first_name, last_name, company, custom_fields):
+    """A contact's fields as contact_context takes them, kept with a sent message to render it again."""
+    return {"first_name": first_name or "", "last_name": last_name or "", "company": company or "",
+            "custom_fields": custom_fields or {}}
+
+
 def contact_context(email, first_name="", last_name="", company="", custom_fields=None):
     """The `contact` placeholder: a plain dict. Custom fields are under contact.<key> and
     contact.custom.<key>; the standard fields win a name clash. Blank values are left out."""

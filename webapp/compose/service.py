@@ -256,7 +256,20 @@ def message_settings(app_settings, app_config):
         from_email=from_email,
         from_name=from_name,
         verp=app_settings.verp,
+        bounce_address=app_settings.bounce_address,
+        unsubscribe_mailto=app_settings.unsubscribe_mailto,
         dkim=dkim_key(app_settings),
+    )
+
+
+def compile_version(version, app_settings, click_tracking=None):
+    """A TemplateVersion compiled as sending compiles it: the settings decide tracking and footer.
+    Sending, the click redirect (its link table) and "view in browser" all use this one; the
+    redirect asks for click tracking whatever the setting is now, as the link was tracked when sent."""
+    return compile_template(
+        version.subject, version.html, version.text, tracking_url_map(),
+        click_tracking=app_settings.click_tracking if click_tracking is None else click_tracking, open_tracking=app_settings.open_tracking,
+        optout_footer=app_settings.optout_link_mandatory, postal_address=app_settings.postal_address,
     )
 
 

@@ -16,21 +16,20 @@ message N+1 in flight, so the server gets N+1 only once N's answer is safe, and 
 one message per connection is in the uncertain window. One round trip per message instead of
 two: at thousands of messages a second the Redis round trips were most of a batch's time.
 
-fold() writes a claim's journal into its recipient rows with one executemany UPDATE, and for
-hard bounces one INSERT ... SELECT of suppressions and one UPDATE of their contacts to
-'bounced', commits, and only then deletes the folded
-entries, so a crash between the two folds again harmlessly: the UPDATE only touches rows that
-are still 'sending' under that claim. Redis must persist (AOF) for the journal to survive a
+fold() writes a claim's journal into its recipient rows with one executemany UPDATE, hands the
+outcomes to the event ingestion (OUTCOMES_FOLDED: events, counters, suppressions of hard
+bounces) in the same transaction, commits, and only then deletes the folded entries, so a
+crash between the two folds again harmlessly: only rows still 'sending' under that claim take
+an entry. Redis must persist (AOF) for the journal to survive a
 Redis restart; a lost journal would send its entries' recipients again.
 """
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, update
 
-from webapp.audience.models import Contact, Suppression
+from webapp.common.hooks import Hooks
 from webapp.extensions import db
 from webapp.sending.models import Recipient
 
@@ -48,6 +47,7 @@ class Entry:
     smtp_reply: str | None = None
     bounce_kind: str | None = None
     next_attempt_at: datetime | None = None
+    merge_values: dict | None = None  # what the message was rendered with (Recipient.merge_values)
 
     def dumps(self):
         # By hand rather than asdict(), which deep-copies every field: this runs once per message.
@@ -55,6 +55,7 @@ class Entry:
             "status": self.status, "at": self.at.isoformat(), "message_id": self.message_id,
             "smtp_reply": self.smtp_reply, "bounce_kind": self.bounce_kind,
             "next_attempt_at": self.next_attempt_at.isoformat() if self.next_attempt_at else None,
+            "merge_values": self.merge_values,
         })
 
     @classmethod
@@ -116,50 +117,39 @@ _FOLD = (
     .values(
         status=bindparam("b_status"), message_id=bindparam("b_message_id"), smtp_reply=bindparam("b_smtp_reply"),
         bounce_kind=bindparam("b_bounce_kind"), next_attempt_at=bindparam("b_next_attempt_at"),
-        sent_at=bindparam("b_sent_at"), status_changed_at=bindparam("b_at"),
+        sent_at=bindparam("b_sent_at"), status_changed_at=bindparam("b_at"), merge_values=bindparam("b_merge_values"),
         attempts=_recipients.c.attempts + 1, claim_token=None, claimed_until=None,
     )
 )
 
 
+# Called in fold's transaction with {recipient id: Entry} of the rows it moved out of 'sending':
+# the event ingestion (events/ingest.py) records them as events and counts them.
+OUTCOMES_FOLDED = Hooks()
+
+
 def fold(journal):
-    """Write the journal's entries into their recipient rows and commit; returns how many were folded."""
+    """Write the journal's entries into their recipient rows and commit; returns how many were folded.
+
+    Only rows still 'sending' under this claim take their entry: a second fold of the same
+    entries (a crash between the commit and the forget) changes and records nothing.
+    """
     entries = journal.entries()
     if not entries:
         return 0
-    db.session.execute(_FOLD, [
-        {"b_id": rid, "b_token": journal.claim_token, "b_status": entry.status, "b_message_id": entry.message_id,
-         "b_smtp_reply": entry.smtp_reply, "b_bounce_kind": entry.bounce_kind,
-         "b_next_attempt_at": entry.next_attempt_at, "b_sent_at": entry.at if entry.status == "sent" else None,
-         "b_at": entry.at}
-        for rid, entry in entries.items()
-    ])
-    hard = [rid for rid, entry in entries.items() if entry.status == "bounced" and entry.bounce_kind == "hard"]
-    if hard:
-        _suppress_hard_bounces(hard)
-        _mark_contacts_bounced(hard)
+    claimed = set(db.session.scalars(select(Recipient.id).where(
+        Recipient.claim_token == journal.claim_token, Recipient.status == "sending", Recipient.id.in_(list(entries)))))
+    applied = {rid: entry for rid, entry in entries.items() if rid in claimed}
+    if applied:
+        db.session.execute(_FOLD, [
+            {"b_id": rid, "b_token": journal.claim_token, "b_status": entry.status, "b_message_id": entry.message_id,
+             "b_smtp_reply": entry.smtp_reply, "b_bounce_kind": entry.bounce_kind,
+             "b_next_attempt_at": entry.next_attempt_at, "b_sent_at": entry.at if entry.status == "sent" else None,
+             "b_at": entry.at, "b_merge_values": entry.merge_values}
+            for rid, entry in applied.items()
+        ])
+        for record in OUTCOMES_FOLDED:
+            record(applied)
     db.session.commit()
     journal.forget(list(entries))
     return len(entries)
-
-
-def _suppress_hard_bounces(recipient_ids):
-    """The addresses are gone for good: no later send may try them (set-based, duplicates ignored)."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    addresses = select(Recipient.email, literal("hard_bounce"), literal("smtp")).where(Recipient.id.in_(recipient_ids)).distinct()
-    db.session.execute(
-        dialect.insert(Suppression)
-        .from_select([Suppression.email, Suppression.reason, Suppression.source], addresses)
-        .on_conflict_do_nothing()
-    )
-
-
-def _mark_contacts_bounced(recipient_ids):
-    """The contacts behind hard bounces become 'bounced' (set-based). Only active ones: an
-    unsubscribe or a complaint is the person's own word and says more than a bounce."""
-    db.session.execute(
-        update(Contact)
-        .where(Contact.id.in_(select(Recipient.contact_id).where(Recipient.id.in_(recipient_ids))), Contact.status == "active")
-        .values(status="bounced")
-        .execution_options(synchronize_session=False)
-    )

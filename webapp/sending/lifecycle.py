@@ -20,7 +20,7 @@ from webapp.common.queues import queue, redis_connection
 from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending import drip, failure_window
-from webapp.sending.models import MassEmail, MassEmailList, Recipient
+from webapp.sending.models import PENDING_STATUSES, MassEmail, MassEmailList, Recipient
 from webapp.sending.resolve import preview_summary
 from webapp.sending.sender import QUEUE, enqueue_batch
 from webapp.settings.service import get_settings
@@ -241,7 +241,7 @@ def cancel_mass_email(mass_email_id, now):
 def unsent_count(mass_email_id):
     return db.session.scalar(
         select(func.count()).where(Recipient.mass_email_id == mass_email_id,
-                                   Recipient.status.in_(("queued", "deferred", "sending")))
+                                   Recipient.status.in_(PENDING_STATUSES))
     )
 
 

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.common import vocabulary
@@ -11,6 +11,7 @@ from webapp.sending.drip_schedule import DripSchedule
 MASS_EMAIL_KINDS = ("standard", "drip")
 MASS_EMAIL_STATES = tuple(vocabulary.MASS_EMAIL_STATES)
 RECIPIENT_STATUSES = tuple(vocabulary.RECIPIENT_STATUSES)
+PENDING_STATUSES = ("queued", "deferred", "sending")  # still to send, or being sent
 BOUNCE_KINDS = ("hard", "soft")
 DROP_REASONS = tuple(vocabulary.DROP_REASONS)  # in the order resolve.py applies them
 
@@ -44,11 +45,26 @@ class MassEmail(db.Model):
     # Frozen by recipient resolution when sending starts; None until then.
     list_size_all: Mapped[int | None]
     list_size_emailing: Mapped[int | None]
+    # Unsubscribes take the contact off everything (EspoCRM's "opt out entirely"), or only off this
+    # mass email's target lists.
+    opt_out_entirely: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The report's numbers, kept by the event ingestion (events/ingest.py) as events arrive, so
+    # no page counts recipients: recipients that reached sent (accepted by our relay), that are
+    # delivered or bounced now, that were ever deferred, dropped at resolution; unique and total
+    # opens and clicks, the unique ones judged Likely Human; spam complaints and unsubscribes.
     sent_count: Mapped[int] = mapped_column(default=0, server_default="0")
     delivered_count: Mapped[int] = mapped_column(default=0, server_default="0")
     bounced_count: Mapped[int] = mapped_column(default=0, server_default="0")
     dropped_count: Mapped[int] = mapped_column(default=0, server_default="0")
     deferred_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    unique_open_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    human_open_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    open_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    unique_click_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    human_click_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    click_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    complaint_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    unsubscribe_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # A drip's schedule (NULL for standard sends), read through drip_schedule; see drip_schedule.py.
     drip_interval_seconds: Mapped[int | None]
     drip_days: Mapped[str | None] = mapped_column(String(7))
@@ -139,5 +155,20 @@ class Recipient(db.Model):
     # trigger per inserted row; the versions stay because templates in use are never deleted.
     template_version_id: Mapped[int | None]
     status_changed_at: Mapped[datetime | None]
+    # What happened after the relay took it, set by the event ingestion (events/ingest.py).
+    # Flags are first times: an event never moves a row backwards, and opens and clicks never
+    # change its status. human_at: the first event judged Likely Human (a recipient with opens or
+    # clicks but none human is Likely Bot).
+    delivered_at: Mapped[datetime | None]
+    deferred_at: Mapped[datetime | None]
+    first_opened_at: Mapped[datetime | None]
+    first_clicked_at: Mapped[datetime | None]
+    human_at: Mapped[datetime | None]
+    complained_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
+    last_event_at: Mapped[datetime | None]
     open_count: Mapped[int] = mapped_column(default=0, server_default="0")
     click_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The merge values the message was rendered with (the `contact` placeholder), stored when it
+    # is sent, so "view in browser" shows what this recipient got whatever the contact became since.
+    merge_values: Mapped[dict | None] = mapped_column(JSON)

@@ -7,11 +7,10 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.sending.batches import status_counts
 from webapp.sending.lifecycle import FINAL_STATES
-from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.models import PENDING_STATUSES, MassEmail, Recipient
 
 # The sending rate is measured over this recent window, so a pause or a slow hour shows at once.
 RATE_WINDOW = timedelta(minutes=5)
-PENDING = ("queued", "deferred", "sending")
 LIST_LIMIT = 200
 
 
@@ -45,7 +44,7 @@ class Progress:
 def progress(mass_email, now):
     counts = status_counts(mass_email.id)
     sent = counts.get("sent", 0) + counts.get("delivered", 0)
-    remaining = sum(counts.get(status, 0) for status in PENDING)
+    remaining = sum(counts.get(status, 0) for status in PENDING_STATUSES)
     emailing = sum(counts.values()) - counts.get("dropped", 0)
     window_start = max(now - RATE_WINDOW, mass_email.started_at or now)
     recent = db.session.scalar(

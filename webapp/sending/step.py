@@ -27,16 +27,16 @@ from webapp.audience.models import Contact
 from webapp.common.clock import utcnow
 from webapp.common.queues import redis_connection
 from webapp.compose.mime import MessageBuilder
-from webapp.compose.rendering import RenderError, TemplateProblems, compile_template, contact_context
-from webapp.compose.service import message_settings, tracking_url_map, with_template_identity
+from webapp.compose.rendering import RenderError, TemplateProblems, contact_context, merge_values_of
+from webapp.compose.service import compile_version, message_settings, with_template_identity
 from webapp.extensions import db
 from webapp.mail.delivery import ConnectionLost, SmtpDelivery
 from webapp.mail.replies import BOUNCED, DEFERRED, SENT, SOFT
 from webapp.mail.smtp import SmtpFailure, smtp_config
-from webapp.sending.batches import claim_batch, recover_expired_claims, renew_lease, settle_claim, status_counts
+from webapp.sending.batches import claim_batch, recover_expired_claims, renew_lease, settle_claim
 from webapp.sending.failure_window import FailureWindow, PauseRule
 from webapp.sending.journal import Entry, Journal, fold
-from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.models import PENDING_STATUSES, MassEmail, Recipient
 from webapp.sending.retries import next_retry_delay, retry_window_exhausted
 from webapp.sending.throttle import HourlyBucket
 
@@ -61,26 +61,21 @@ class SendContext:
             "from_name": mass_email.from_name or version.from_name,
             "reply_to": mass_email.reply_to or version.reply_to,
         }
-        compiled = compile_template(
-            version.subject, version.html, version.text, tracking_url_map(),
-            click_tracking=settings.click_tracking, open_tracking=settings.open_tracking,
-            optout_footer=settings.optout_link_mandatory, postal_address=settings.postal_address,
-        )
-        self.builder = MessageBuilder(compiled, with_template_identity(message_settings(settings, current_app.config), identity))
+        self.builder = MessageBuilder(compile_version(version, settings), with_template_identity(message_settings(settings, current_app.config), identity))
         self.started_at = mass_email.started_at
         self.smtp = smtp_config(settings, current_app.config)
         self.pause_rule = PauseRule.from_settings(settings)
 
-    def outcome_entry(self, outcome, attempts, message_id):
+    def outcome_entry(self, outcome, attempts, message_id, merge_values):
         now = utcnow()
         reply = f"{outcome.code} {outcome.text}"
         if outcome.kind == SENT:
-            return Entry("sent", now, message_id, reply)
+            return Entry("sent", now, message_id, reply, merge_values=merge_values)
         if outcome.kind == DEFERRED and not retry_window_exhausted(self.started_at or now, now):
             retry_at = now + timedelta(seconds=next_retry_delay(attempts + 1, outcome.retry_after))
-            return Entry("deferred", now, message_id, reply, next_attempt_at=retry_at)
+            return Entry("deferred", now, message_id, reply, next_attempt_at=retry_at, merge_values=merge_values)
         bounce_kind = outcome.bounce_kind if outcome.kind == BOUNCED else SOFT  # deferred too long: soft
-        return Entry("bounced", now, message_id, reply, bounce_kind=bounce_kind)
+        return Entry("bounced", now, message_id, reply, bounce_kind=bounce_kind, merge_values=merge_values)
 
 
 def _claimed_rows(claim_token):
@@ -218,7 +213,8 @@ def send_claimed(batch, claim_token, mass_email_id):
             for rid, email, attempts, first_name, last_name, company, custom_fields in rows:
                 if lease.nearly_over():
                     break
-                context = contact_context(email, first_name or "", last_name or "", company or "", custom_fields)
+                merge_values = merge_values_of(first_name, last_name, company, custom_fields)
+                context = contact_context(email, **merge_values)
                 try:
                     message = batch.builder.build(rid, email, context)
                 except RenderError as error:
@@ -228,7 +224,7 @@ def send_claimed(batch, claim_token, mass_email_id):
                 if pause_reason:
                     break  # this message was never handed over: advance() below clears its marker
                 outcome = delivery.send(message.envelope_from, message.to, message.data, envid=rid)
-                ledger.answered(rid, batch.outcome_entry(outcome, attempts, message.message_id))
+                ledger.answered(rid, batch.outcome_entry(outcome, attempts, message.message_id, merge_values))
                 since_fold += 1
                 if since_fold >= FOLD_EVERY:
                     since_fold = 0
@@ -292,27 +288,25 @@ def stop(mass_email_id, state, reason):
 
 
 def recount(mass_email_id, now):
-    """Write the counters, and mark the mass email sent when nothing is left to send or in flight.
+    """Mark the mass email sent when nothing is left to send or in flight.
 
     Returns {status: count} of the recipients still to send (queued, deferred, sending), empty
-    when done; and empty too when the mass email is no longer sending (paused, cancelled).
+    when done; and empty too when the mass email is no longer sending (paused, cancelled). The
+    report's counters are not counted here: the event ingestion keeps them as outcomes arrive.
     """
-    counts = status_counts(mass_email_id)
-    values = {
-        "sent_count": counts.get("sent", 0) + counts.get("delivered", 0),
-        "delivered_count": counts.get("delivered", 0),
-        "bounced_count": counts.get("bounced", 0),
-        "deferred_count": counts.get("deferred", 0),
-    }
-    in_flight = counts.get("sending", 0)
-    if not (counts.get("queued") or counts.get("deferred") or in_flight):
-        values.update(state="sent", finished_at=now, next_send_at=None)
-    # Only a mass email still sending changes state: a pause or cancel meanwhile wins.
-    db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state == "sending").values(**values))
+    pending = dict(db.session.execute(
+        select(Recipient.status, func.count())
+        .where(Recipient.mass_email_id == mass_email_id, Recipient.status.in_(PENDING_STATUSES))
+        .group_by(Recipient.status)
+    ).all())
+    if not pending:
+        # Only a mass email still sending changes state: a pause or cancel meanwhile wins.
+        db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state == "sending")
+                           .values(state="sent", finished_at=now, next_send_at=None))
     db.session.commit()
     if db.session.scalar(select(MassEmail.state).where(MassEmail.id == mass_email_id)) != "sending":
         return {}
-    return {status: counts[status] for status in ("queued", "deferred", "sending") if counts.get(status)}
+    return pending
 
 
 def first_retry_at(mass_email_id):

@@ -23,6 +23,15 @@ class AppSettings(db.Model):
     open_tracking: Mapped[bool] = mapped_column(default=True, server_default=true())
     click_tracking: Mapped[bool] = mapped_column(default=True, server_default=true())
     verp: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The mailbox bounces go to: the envelope sender, with VERP local+<signed recipient id>@domain.
+    bounce_address: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    # The List-Unsubscribe mailto: address (read by the bounce mailbox poller); empty: https only.
+    unsubscribe_mailto: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    # For a relay that is the last hop (it delivers itself): its 250 means delivered.
+    delivered_on_acceptance: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Soft bounces are logged; this many within this many days suppress the address (None: never).
+    soft_bounce_limit: Mapped[int | None] = mapped_column(default=3, server_default="3")
+    soft_bounce_days: Mapped[int] = mapped_column(default=30, server_default="30")
     site_url: Mapped[str] = mapped_column(String(500), default="http://127.0.0.1:5000", server_default="http://127.0.0.1:5000")
     postal_address: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Contacts without activity for this many days are not emailed; None turns the rule off.
@@ -39,3 +48,23 @@ class AppSettings(db.Model):
     dkim_domain: Mapped[str] = mapped_column(String(253), default="", server_default="")
     dkim_selector: Mapped[str] = mapped_column(String(63), default="", server_default="")
     dkim_private_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The bounce mailbox (IMAP) the periodic poller reads DSNs, complaints and mailto unsubscribes from.
+    imap_host: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    imap_port: Mapped[int] = mapped_column(default=993, server_default="993")
+    imap_security: Mapped[str] = mapped_column(String(10), default="ssl", server_default="ssl")  # ssl, starttls, none
+    imap_username: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    imap_password: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    imap_folder: Mapped[str] = mapped_column(String(255), default="INBOX", server_default="INBOX")
+    imap_processed_folder: Mapped[str] = mapped_column(String(255), default="Processed", server_default="Processed")
+    imap_other_folder: Mapped[str] = mapped_column(String(255), default="Not bounces", server_default="Not bounces")
+    # ESP event webhooks; env vars of the same purpose override these (see events/webhooks).
+    sendgrid_public_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    mailgun_signing_key: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    ses_topic_arn: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    postmark_webhook_token: Mapped[str] = mapped_column(String(255), default="", server_default="")  # "user:password"
+    # Bot rules (events/bots.py): a rule with None seconds, or False, is off.
+    bot_open_seconds: Mapped[int | None] = mapped_column(default=2, server_default="2")
+    bot_click_seconds: Mapped[int | None] = mapped_column(default=2, server_default="2")
+    bot_scanner_agents: Mapped[bool] = mapped_column(default=True, server_default=true())
+    bot_hidden_link: Mapped[bool] = mapped_column(default=True, server_default=true())
+    bot_machine_opens: Mapped[bool] = mapped_column(default=True, server_default=true())

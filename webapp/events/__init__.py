@@ -1,0 +1,18 @@
+"""Events: everything that comes back about a message, and how it becomes numbers people read.
+
+ingest.py is the one way in (SMTP outcomes, opens, clicks, unsubscribes, bounces, complaints,
+webhooks); transitions.py says what each event does to a recipient and a contact;
+engagement.py and bots.py judge opens and clicks Likely Human or Likely Bot; stream.py carries
+the public endpoints' events through Redis to the drain that ingests them in bulk.
+"""
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)
+
+
+def init_app(app):
+    from webapp.events.ingest import record_smtp_outcomes
+    from webapp.sending.journal import OUTCOMES_FOLDED
+
+    OUTCOMES_FOLDED.register(record_smtp_outcomes)
+    app.register_blueprint(bp)

@@ -1,0 +1,104 @@
+"""The public endpoints. Tokens are checked before anything else; garbage gets a plain 404."""
+from flask import Response, make_response, redirect, render_template, request
+
+from webapp.common.access import public
+from webapp.common.clock import utcnow
+from webapp.extensions import csrf
+from webapp.tracking import bp, subscriptions
+from webapp.tracking.hits import Hit, record_click, record_open
+from webapp.tracking.view import message_html
+
+# The smallest transparent GIF.
+PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+# The message is marketer-written HTML served from our origin: no script, an opaque origin.
+MESSAGE_CSP = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; sandbox allow-popups allow-top-navigation-by-user-activation"
+
+
+def _hit():
+    return Hit(utcnow(), request.remote_addr, request.headers.get("User-Agent"))
+
+
+def _not_found():
+    return render_template("tracking/not_found.html"), 404
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/o/<token>.gif")
+@public
+def open_pixel(token):
+    record_open(token, _hit())
+    return _no_store(Response(PIXEL, mimetype="image/gif"))  # the same answer whatever the token
+
+
+@bp.get("/c/<token>", merge_slashes=False)  # no redirect of "//evil.example" to anywhere
+@public
+def click(token):
+    link = record_click(token, _hit())
+    if link is None:
+        return _not_found()
+    if link.hidden:
+        return _no_store(make_response("", 204))
+    return _no_store(redirect(link.destination, 302))
+
+
+@bp.route("/u/<token>", methods=["GET", "POST"])
+@public
+@csrf.exempt  # the token is the authority; mailbox providers' one-click POST has no form token
+def unsubscribe(token):
+    reader = subscriptions.reader_of(token)
+    if reader is None:
+        return _not_found()
+    if request.method == "GET":  # link scanners follow GETs: a GET never unsubscribes
+        return render_template("tracking/unsubscribe.html", reader=reader, token=token)
+    one_click = request.form.get("List-Unsubscribe") == "One-Click"
+    subscriptions.unsubscribe(reader, "one_click" if one_click else "unsubscribe_page", _hit())
+    if one_click:  # RFC 8058: 200, no redirect, no page to click through
+        return _no_store(make_response("Unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}))
+    return render_template("tracking/unsubscribed.html", reader=reader, token=token)
+
+
+@bp.route("/p/<token>", methods=["GET", "POST"])
+@public
+@csrf.exempt
+def preferences(token):
+    reader = subscriptions.reader_of(token)
+    if reader is None or reader.contact is None:
+        return _not_found()
+    saved = None
+    if request.method == "POST":
+        if request.form.get("action") == "resubscribe":
+            subscriptions.resubscribe(reader, _hit())
+            saved = "You are subscribed again."
+        else:
+            subscriptions.choose_lists(reader, _list_ids(request.form.getlist("list")), _hit())
+            saved = "Your choices are saved."
+        reader = subscriptions.reader_of(token)
+    return render_template("tracking/preferences.html", reader=reader, token=token, saved=saved,
+                           choices=subscriptions.choices(reader.contact))
+
+
+def _list_ids(values):
+    return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19]
+
+
+@bp.get("/v/<token>")
+@public
+def view(token):
+    reader = subscriptions.reader_of(token, purpose="view")
+    html = message_html(reader) if reader is not None else None
+    if html is None:
+        return _not_found()
+    response = make_response(html)
+    response.headers["Content-Security-Policy"] = MESSAGE_CSP
+    return _no_store(response)
+
+
+@bp.route("/<path:anything>", merge_slashes=False)
+@public
+def unknown(anything):
+    """Anything else under /t/: the same plain 404, never the app's page (which would set a cookie)."""
+    return _not_found()
