@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.common.forms import NormalizedEmail
 from webapp.compose import service
+from webapp.compose.limits import MAX_SUBJECT_LENGTH, MAX_TEMPLATE_LENGTH
 from webapp.compose.links import is_trackable
 from webapp.compose.models import VERSIONED_FIELDS
 
@@ -16,6 +17,12 @@ def _strip(value):
 def _keep(value):
     """Text areas keep their text exactly (a template's whitespace is content), but None becomes ""."""
     return value or ""
+
+
+def _template_length(part):
+    limit = MAX_TEMPLATE_LENGTH[part]
+    return Length(max=limit, message=f"At most {limit:,} characters: Gmail clips an email above 102 KB, "
+                                     "so a real one is far shorter.")
 
 
 class NewTemplateForm(FlaskForm):
@@ -31,12 +38,12 @@ class NewTemplateForm(FlaskForm):
 
 
 class TemplateForm(NewTemplateForm):
-    subject = StringField("Subject", filters=[_strip], validators=[Length(max=998)])
+    subject = StringField("Subject", filters=[_strip], validators=[Length(max=MAX_SUBJECT_LENGTH)])
     from_name = StringField("From name", filters=[_strip], validators=[Optional(), Length(max=200)])
     from_email = StringField("From email", filters=[_strip], validators=[Optional(), NormalizedEmail()])
     reply_to = StringField("Reply-to", filters=[_strip], validators=[Optional(), NormalizedEmail()])
-    html = TextAreaField("HTML", filters=[_keep])
-    text = TextAreaField("Plain text", filters=[_keep])
+    html = TextAreaField("HTML", filters=[_keep], validators=[_template_length("html")])
+    text = TextAreaField("Plain text", filters=[_keep], validators=[_template_length("text")])
 
     def values(self):
         """The template's values; a blank text part is stored as None (generated when sending)."""

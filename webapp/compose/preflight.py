@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 from jinja2 import TemplateError, meta
 
 from webapp.compose.links import JINJA_TAG, ProtectedSource, is_trackable
-from webapp.compose.rendering import ENVIRONMENTS, RenderError, check_template, compile_template, contact_context
+from webapp.compose.rendering import (
+    ENVIRONMENTS, RenderError, TemplateProblems, check_template, compile_template, contact_context, size_problems,
+)
 from webapp.compose.text import html_to_text
 from webapp.compose.tokens import TokenSigner, TrackingUrls
 
@@ -78,6 +80,9 @@ def preflight(subject, html, text, *, settings, known_fields=(), tracking_names=
     `known_fields` the custom contact field names, `tracking_names` the TrackingUrl names;
     `from_email`/`reply_to` the template's own, which win over the settings' sender."""
     text = text or ""
+    too_big = size_problems(subject, html, text)
+    if too_big:  # linting megabytes would take seconds, and the template cannot be sent anyway
+        return list(_template_findings(too_big))
     problems = check_template(subject, html, text, known_fields=known_fields, tracking_url_names=tracking_names)
     document = _scan_html(html)
     findings = [
@@ -103,6 +108,9 @@ def _template_findings(problems):
         if problem.message.startswith("syntax error"):
             code, why = "syntax_error", ("The template cannot be rendered at all, so nothing can be sent until "
                                          "the {{ }} or {% %} tag is fixed.")
+        elif problem.message.startswith("too long"):
+            code, why = "template_too_long", ("A real email is far shorter (Gmail clips one above 102 KB), and "
+                                              "Mailroom neither checks nor sends a template this long.")
         elif problem.message.startswith(("unknown placeholder", "unknown contact field", "unknown tracking URL")):
             code, why = "unknown_placeholder", ("Mailroom will not send a placeholder it cannot fill in, so no "
                                                 "recipient ever sees a raw {{ }} or a blank where a name should be.")
@@ -292,6 +300,9 @@ def _size_findings(subject, html, text, settings, tracking_names, problems):
         try:
             size = _rendered_html_size(subject, html, text, settings, tracking_names)
         except RenderError:  # a runtime error only real contact data triggers; the source size will do
+            size = len(html.encode())
+        except TemplateProblems as prepared:  # a part as it will be sent fails, though the typed one passed
+            yield from _template_findings(prepared.problems)
             size = len(html.encode())
     kilobytes = f"{size / 1024:.0f} KB"
     if size > GMAIL_CLIP_BYTES:

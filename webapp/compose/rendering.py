@@ -3,8 +3,9 @@
 Templates are written by marketers, and contact data comes from imports and sign-up forms,
 so both are untrusted. Rendering happens in Jinja's ImmutableSandboxedEnvironment with:
 no globals (no lipsum, cycler, joiner, namespace or range), a short list of filters (no
-`attr`, `format`, `safe`, `center` ...), str.format refused outright, size limits on `*`
-and `**`, autoescape for HTML. The context holds plain dicts and strings, never ORM objects.
+`attr`, `format`, `safe`, `center` ...), a short list of methods (str.format refused
+outright), autoescape for HTML, and a budget per message that bounds time, memory and
+depth (limits.py). The context holds plain dicts and strings, never ORM objects.
 
 Undefined values: an unknown top-level name (`{{ config }}`) is an error, as with
 StrictUndefined; an unknown *key* of a known object (`contact.nickname`) renders as empty,
@@ -17,11 +18,13 @@ import traceback
 from dataclasses import dataclass, field
 
 import css_inline
-from jinja2 import TemplateAssertionError, TemplateError, TemplateSyntaxError, Undefined, UndefinedError, meta, nodes
+from jinja2 import TemplateAssertionError, TemplateSyntaxError, Undefined, UndefinedError, meta, nodes
+from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import missing
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from webapp.compose import limits
 from webapp.compose.links import (
     HTML_FOOTER, OPEN_PIXEL, TEXT_FOOTER, Link, ProtectedSource, append_to_body, escape_literal_jinja, rewrite_links,
     shorten_lines,
@@ -36,13 +39,30 @@ ALLOWED_FILTERS = (
     "length", "lower", "replace", "round", "string", "striptags", "title", "trim", "truncate", "upper",
     "urlencode", "wordcount",
 )
-# `*` and `**` are the two operators that can make a huge value from a small template.
-MAX_PRODUCT_LENGTH = 10_000
-MAX_EXPONENT = 64
+# The methods and attributes a template may use on the values it meets. Others (encode,
+# translate, format, int.to_bytes ...) no email needs, and they would make bytes or text
+# outside the size checks of limits.py.
+_STR_METHODS = frozenset({
+    "capitalize", "casefold", "center", "count", "endswith", "expandtabs", "find", "index", "isalnum",
+    "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower", "isnumeric", "isprintable",
+    "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "partition", "removeprefix",
+    "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
+    "splitlines", "startswith", "strip", "swapcase", "title", "upper", "zfill",
+})
+_NUMBER_ATTRIBUTES = frozenset({
+    "as_integer_ratio", "bit_count", "bit_length", "conjugate", "denominator", "imag", "is_integer", "numerator", "real",
+})
+SAFE_ATTRIBUTES = {
+    str: _STR_METHODS,
+    Markup: _STR_METHODS | {"striptags", "unescape"},
+    int: _NUMBER_ATTRIBUTES,
+    bool: _NUMBER_ATTRIBUTES,
+    float: _NUMBER_ATTRIBUTES,
+    dict: frozenset({"get", "items", "keys", "values"}),
+    list: frozenset({"count", "index"}),
+    tuple: frozenset({"count", "index"}),
+}
 PARTS = ("subject", "html", "text")
-# What a template can raise while rendering: Jinja's errors (SecurityError and UndefinedError
-# among them) and the ordinary ones of operations on contact data ("a" + 1, int("x"), [][0]).
-RENDER_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError)
 
 
 class PlaceholderUndefined(Undefined):
@@ -76,17 +96,67 @@ class PlaceholderUndefined(Undefined):
     __html__ = __str__
 
 
+def _crlf_only(value):
+    """A CR or LF inside a value (a multi-line custom field) becomes CRLF, like the template's
+    own text, so a rendered part has no bare CR or LF."""
+    if isinstance(value, str) and ("\r" in value or "\n" in value):
+        normalised = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+        return Markup(normalised) if isinstance(value, Markup) else normalised
+    return value
+
+
+# Every {{ value }} passes through one of these two: escaped in HTML, CR and LF made CRLF. Its
+# block has paid for limits.OUTPUT_ALLOWANCE characters; a longer value pays the rest. They run a
+# few dozen times per message sent, so they are written out in full.
+_ALLOWANCE = limits.OUTPUT_ALLOWANCE
+
+
+def _output_html(value):
+    text = escape(value if isinstance(value, str) else limits.printable(value))
+    if "\r" in text or "\n" in text:
+        text = _crlf_only(text)
+    if len(text) > _ALLOWANCE:
+        limits.spend(len(text) - _ALLOWANCE)
+    return text
+
+
+def _output_text(value):
+    text = value if isinstance(value, str) else str(limits.printable(value))
+    if "\r" in text or "\n" in text:
+        text = _crlf_only(text)
+    if len(text) > _ALLOWANCE:
+        limits.spend(len(text) - _ALLOWANCE)
+    return text
+
+
 class PlaceholderSandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    """Jinja's immutable sandbox, with the hooks of limits.py: every operator, call, filter and
+    test, and the code that limits.BudgetedCodeGenerator compiles, charges the render's budget."""
+
+    code_generator_class = limits.BudgetedCodeGenerator
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+    # What the compiled template calls (see limits.BudgetedCodeGenerator).
+    concat = staticmethod(limits.joined)
+    concatenated = staticmethod(limits.concatenated)
+    counted = staticmethod(limits.counted)
+    made = staticmethod(limits.made)
+    output_html = staticmethod(_output_html)
+    output_text = staticmethod(_output_text)
+    step = staticmethod(limits.step)
+    weighed = staticmethod(limits.weighed)
 
     def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"exponents above {MAX_EXPONENT} are not allowed in templates")
-        if operator == "*":
-            for sized, times in ((left, right), (right, left)):
-                if isinstance(sized, (str, list, tuple)) and isinstance(times, int) and len(sized) * times > MAX_PRODUCT_LENGTH:
-                    raise SecurityError(f"results longer than {MAX_PRODUCT_LENGTH} are not allowed in templates")
-        return super().call_binop(context, operator, left, right)
+        limits.check_binop(operator, left, right)
+        return limits.made(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context, __obj, *args, **kwargs):  # Jinja's signature: no name clashes with kwargs
+        limit = limits.check_call(__obj, args, kwargs)
+        args = limits.enter_call(__obj, args)
+        try:
+            result = super().call(__context, __obj, *args, **kwargs)
+        finally:
+            limits.leave_call()
+        return limits.made(result, limit)
 
     # The sandbox's own str.format wrapper has had escapes (CVE-2024-56326, CVE-2025-27516);
     # templates have no use for it, so it is refused instead of wrapped.
@@ -94,27 +164,35 @@ class PlaceholderSandbox(ImmutableSandboxedEnvironment):
         return None
 
     def is_safe_attribute(self, obj, attr, value):
-        if isinstance(obj, str) and attr in ("format", "format_map"):
+        allowed = SAFE_ATTRIBUTES.get(type(obj))
+        if allowed is not None and attr not in allowed:
             return False
         return super().is_safe_attribute(obj, attr, value)
 
-
-def _crlf_only(value):
-    """Every {{ output }} passes here: a CR or LF inside a value (a multi-line custom field)
-    becomes CRLF, like the template's own text, so a rendered part has no bare CR or LF."""
-    if isinstance(value, str) and ("\r" in value or "\n" in value):
-        normalised = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
-        return Markup(normalised) if isinstance(value, Markup) else normalised
-    return value
+    def _parse(self, source, name, filename):
+        """Environment._parse, refusing a template too deeply nested to parse or compile: where
+        the parser's recursion gives out, or where limits.nesting_problem finds it."""
+        parser = Parser(self, source, name, filename)
+        try:
+            tree = parser.parse()
+        except RecursionError:
+            raise TemplateSyntaxError("the template nests too deeply", parser.stream.current.lineno, name, filename) from None
+        except ValueError:  # from int(): Python reads at most 4,300 digits
+            raise TemplateSyntaxError("a number in the template is too long", parser.stream.current.lineno, name, filename) from None
+        too_deep = limits.nesting_problem(tree)
+        if too_deep:
+            raise TemplateSyntaxError(*too_deep, name, filename)
+        return tree
 
 
 def _environment(autoescape):
-    # CRLF output (template text via newline_sequence, values via finalize): the MIME builder
-    # then needs no line-ending pass over every message.
+    # CRLF output (template text via newline_sequence, values via output_html/output_text and,
+    # when constant, finalize): the MIME builder then needs no line-ending pass over every message.
     env = PlaceholderSandbox(autoescape=autoescape, undefined=PlaceholderUndefined, keep_trailing_newline=True,
                              newline_sequence="\r\n", finalize=_crlf_only)
     env.globals.clear()
-    env.filters = {name: env.filters[name] for name in ALLOWED_FILTERS}
+    env.filters = {name: limits.bounded_filter(name, env.filters[name]) for name in ALLOWED_FILTERS}
+    env.tests = {name: limits.bounded_test(test) for name, test in env.tests.items()}
     return env
 
 
@@ -141,7 +219,11 @@ class TemplateProblems(Exception):
 
 
 class RenderError(Exception):
-    """Rendering failed for one recipient (a runtime error the preflight check could not see)."""
+    """Rendering failed for one recipient (a runtime error the preflight check could not see).
+
+    Whatever the template raised becomes a RenderError, so a template that fails for some
+    contacts (say, on data only they have) fails those recipients, never the whole send.
+    """
 
     def __init__(self, problem):
         self.problem = problem
@@ -170,6 +252,7 @@ def contact_context(email, first_name="", last_name="", company="", custom_field
 
 
 def _compile(part, source):
+    """A part's Template, from its source or from the tree that parse() made of it."""
     env = ENVIRONMENTS[part]
     # The filename names the part in tracebacks, which is how runtime errors get their line.
     return env.template_class.from_code(env, env.compile(source, name=part, filename=part), env.make_globals(None))
@@ -183,7 +266,7 @@ def _error_line(error, part):
 
 
 def _problem(part, error):
-    message = getattr(error, "message", None) or str(error)
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
     if isinstance(error, SecurityError):
         message = f"not allowed: {message}"
     return Problem(part, _error_line(error, part), message)
@@ -251,15 +334,34 @@ def _sample_context(known_fields, tracking_url_names):
     }
 
 
+def size_problems(subject, html, text):
+    """A Problem for each part longer than limits.MAX_TEMPLATE_LENGTH allows or with more than
+    limits.MAX_TAGS tags, found without parsing (which takes seconds for such a part). A tracked
+    link counts as a tag: compile_template makes it a {{ }} placeholder."""
+    problems = []
+    for part, source in zip(PARTS, (subject, html, text or "")):
+        tags = source.count("{{") + source.count("{%") + (source.lower().count("href") if part == "html" else 0)
+        if len(source) > limits.MAX_TEMPLATE_LENGTH[part]:
+            clipped = " (Gmail clips an email above 102 KB)" if part != "subject" else ""
+            problems.append(Problem(part, None, f"too long: {len(source):,} characters, at most "
+                                                f"{limits.MAX_TEMPLATE_LENGTH[part]:,}{clipped}"))
+        elif tags > limits.MAX_TAGS:
+            problems.append(Problem(part, None, f"too long: {tags:,} placeholders, tags and links, "
+                                                f"at most {limits.MAX_TAGS:,}"))
+    return problems
+
+
 def check_template(subject, html, text, known_fields=None, tracking_url_names=()):
     """Every problem in a template, as Problem(part, line, message), in part order.
 
     `known_fields` is the set of custom contact field names (None: do not check fields);
     `tracking_url_names` the names of the existing TrackingUrls. A part that passes the static
-    checks is also rendered once with sample data, which surfaces sandbox refusals.
+    checks is also rendered once with sample data, which surfaces sandbox refusals and limits.
     """
-    problems = []
-    sample = _sample_context(known_fields, set(tracking_url_names))
+    too_big = size_problems(subject, html, text)
+    if too_big:
+        return too_big
+    problems, templates = [], []
     for part, source in zip(PARTS, (subject, html, text or "")):
         try:
             tree = ENVIRONMENTS[part].parse(source)
@@ -275,8 +377,25 @@ def check_template(subject, html, text, known_fields=None, tracking_url_names=()
         problems.extend(found)
         if not found:
             try:
-                _compile(part, source).render(sample)
-            except RENDER_ERRORS as error:
+                templates.append((part, _compile(part, tree)))
+            except Exception as error:  # Python's own compiler can refuse what Jinja generated
+                problems.append(_problem(part, error))
+    problems += _sample_render_problems(templates, _sample_context(known_fields, set(tracking_url_names)))
+    return sorted(problems, key=lambda problem: PARTS.index(problem.part))
+
+
+def _sample_render_problems(templates, sample):
+    """Renders the parts with sample data on one budget, as a send renders a message. A part over
+    a limit has spent what the next would need, so rendering stops there."""
+    problems = []
+    with limits.Budget():
+        for part, template in templates:
+            try:
+                template.render(sample)
+            except limits.LimitExceeded as error:
+                problems.append(_problem(part, error))
+                break
+            except Exception as error:  # whatever the template raised is its problem to show
                 problems.append(_problem(part, error))
     return problems
 
@@ -319,11 +438,12 @@ class CompiledTemplate:
             _open_pixel_url=urls.open_pixel_url(recipient_id),
         )
         rendered = []
-        for part, template in zip(PARTS, (self.subject, self.html, self.text)):
-            try:
-                rendered.append(template.render(context))
-            except RENDER_ERRORS as error:
-                raise RenderError(_problem(part, error)) from error
+        with limits.Budget():
+            for part, template in zip(PARTS, (self.subject, self.html, self.text)):
+                try:
+                    rendered.append(template.render(context))
+                except Exception as error:  # any error is this recipient's alone: see RenderError
+                    raise RenderError(_problem(part, error)) from error
         subject, html, text = rendered
         return " ".join(subject.split()), html, text  # a header is one line: no CR/LF from contact data
 
@@ -331,8 +451,18 @@ class CompiledTemplate:
 _CSS_INLINER = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
 
-def _uses_placeholder(source, name):
-    return name in meta.find_undeclared_variables(HTML_ENV.parse(source))
+def _uses_placeholder(part, source, name):
+    return name in meta.find_undeclared_variables(_prepared_tree(part, source))
+
+
+def _prepared_tree(part, source):
+    """A part as it will be sent, parsed. It can fail though the template passed its check: a
+    text part made from the HTML loses the tags that sat in attributes, say."""
+    try:
+        return ENVIRONMENTS[part].parse(source)
+    except TemplateSyntaxError as error:
+        problem = Problem(part, error.lineno, f"syntax error once prepared for sending: {error.message}")
+        raise TemplateProblems([problem]) from error
 
 
 def compile_template(subject, html, text=None, tracking_urls=None, *, click_tracking=True, open_tracking=True,
@@ -342,8 +472,8 @@ def compile_template(subject, html, text=None, tracking_urls=None, *, click_trac
     In order: links become click-URL placeholders (link table), the text part is generated
     from the HTML when blank, CSS is inlined, the opt-out footer is appended where a part has
     no unsubscribe_url (when `optout_footer`, i.e. the mandatory opt-out setting), and the
-    open pixel is added. Raises TemplateProblems when check_template finds problems.
-    `tracking_urls` maps TrackingUrl names to destinations.
+    open pixel is added. Raises TemplateProblems when check_template finds problems, or when a
+    part as prepared fails to parse. `tracking_urls` maps TrackingUrl names to destinations.
     """
     tracking_urls = tracking_urls or {}
     problems = check_template(subject, html, text, tracking_url_names=tracking_urls)
@@ -359,25 +489,27 @@ def compile_template(subject, html, text=None, tracking_urls=None, *, click_trac
     shorten_lines(protected)
     html_source = protected.restore()
 
-    if optout_footer and not _uses_placeholder(html_source, "unsubscribe_url"):
+    if optout_footer and not _uses_placeholder("html", html_source, "unsubscribe_url"):
         html_source = append_to_body(html_source, HTML_FOOTER)
-    if optout_footer and not _uses_placeholder(text_source, "unsubscribe_url"):
+    if optout_footer and not _uses_placeholder("text", text_source, "unsubscribe_url"):
         text_source = text_source.rstrip("\n") + TEXT_FOOTER
     if open_tracking:
         html_source = append_to_body(html_source, OPEN_PIXEL)
 
+    trees = [_prepared_tree(part, source) for part, source in zip(PARTS, (subject, html_source, text_source))]
     if click_tracking:
         seen = []
-        for source in (subject, html_source, text_source):
-            for name, _line in _tracking_url_calls(HTML_ENV.parse(source)):
+        for tree in trees:
+            for name, _line in _tracking_url_calls(tree):
                 if name not in seen:
                     seen.append(name)
         links += [Link(len(links) + offset, tracking_urls[name], name) for offset, name in enumerate(seen)]
 
+    subject_template, html_template, text_template = [_compile(part, tree) for part, tree in zip(PARTS, trees)]
     return CompiledTemplate(
-        subject=_compile("subject", subject),
-        html=_compile("html", html_source),
-        text=_compile("text", text_source),
+        subject=subject_template,
+        html=html_template,
+        text=text_template,
         links=links,
         click_tracking=click_tracking,
         tracking_url_destinations=dict(tracking_urls),
