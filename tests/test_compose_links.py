@@ -44,7 +44,7 @@ def test_every_spelling_of_an_http_link_is_tracked(anchor, destination):
     template = compiled(anchor)
     assert template.links == [Link(0, destination)]
     html = template.render(7, CONTACT, URLS)[1]
-    assert click_of(hrefs(html)[0]) == (7, 0)
+    assert click_of(hrefs(html)[0]) == (7, 0, 0)
     assert destination not in html
 
 
@@ -83,7 +83,7 @@ def test_links_are_numbered_once_and_each_recipient_gets_own_tokens():
         "https://a.example.com", "https://b.example.com", "https://a.example.com"]
     for recipient_id in (1, 2):
         html = template.render(recipient_id, CONTACT, URLS)[1]
-        assert [click_of(href) for href in hrefs(html)] == [(recipient_id, 0), (recipient_id, 1), (recipient_id, 2)]
+        assert [click_of(href) for href in hrefs(html)] == [(recipient_id, 0, 0), (recipient_id, 0, 1), (recipient_id, 0, 2)]
 
 
 def test_tracking_urls_join_the_link_table_and_are_signed():
@@ -91,8 +91,8 @@ def test_tracking_urls_join_the_link_table_and_are_signed():
                         text="See {{ tracking_url('Pricing') }}", tracking_urls={"Pricing": "https://example.com/pricing"})
     assert template.links == [Link(0, "https://a.example.com"), Link(1, "https://example.com/pricing", "Pricing")]
     _, html, text = template.render(3, CONTACT, URLS)
-    assert click_of(hrefs(html)[0]) == (3, 1)
-    assert click_of(text.split()[-1]) == (3, 1)
+    assert click_of(hrefs(html)[0]) == (3, 0, 1)
+    assert click_of(text.split()[-1]) == (3, 0, 1)
 
 
 def test_without_click_tracking_links_stay_as_written():
@@ -107,7 +107,7 @@ def test_generated_text_part_carries_the_tracked_links():
     text = template.render(5, CONTACT, URLS)[2]
     assert text.startswith("Hello Ann,")
     url = re.search(r"\[Shop now\]\((\S+)\)", text).group(1)
-    assert click_of(url) == (5, 0)
+    assert click_of(url) == (5, 0, 0)
 
 
 def test_css_is_inlined_once_and_placeholders_survive_everywhere():
@@ -123,7 +123,7 @@ def test_css_is_inlined_once_and_placeholders_survive_everywhere():
     assert ">a Ann</td>" in html and ">b Ann</td>" in html
     assert html.index("<table>") < html.index(">a Ann</td>")  # the loop stayed inside its table
     assert "<!--[if mso]><table><tr><td>Ann</td></tr></table><![endif]-->" in html
-    assert 'title="Ann"' in html and click_of(hrefs(html)[0]) == (7, 0)
+    assert 'title="Ann"' in html and click_of(hrefs(html)[0]) == (7, 0, 0)
     assert "{{ literal }}" in html
 
 

@@ -102,8 +102,8 @@ def test_links_in_both_parts_verify_back_to_link_and_recipient(built):
     text_part, html_part = parsed.iter_parts()
     html_clicks = re.findall(r'href="https://mail\.example\.com/t/c/([\w-]+)"', html_part.get_content())
     text_clicks = re.findall(r"https://mail\.example\.com/t/c/([\w-]+)", text_part.get_content())
-    assert [read_click_token(SIGNER, token) for token in html_clicks] == [(42, 0), (42, 1)]
-    assert [read_click_token(SIGNER, token) for token in text_clicks] == [(42, 0), (42, 1)]
+    assert [read_click_token(SIGNER, token) for token in html_clicks] == [(42, 0, 0), (42, 0, 1)]
+    assert [read_click_token(SIGNER, token) for token in text_clicks] == [(42, 0, 0), (42, 0, 1)]
     assert "shop.example.com" not in html_part.get_content()
     view = re.search(r'href="https://mail\.example\.com/t/v/([\w-]+)"', html_part.get_content()).group(1)
     assert read_view_token(SIGNER, view) == 42

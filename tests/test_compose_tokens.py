@@ -18,23 +18,23 @@ def token_of(url):
 
 
 @pytest.mark.parametrize("recipient_id", [0, 1, 127, 128, 16_384, 2**40, 2**63 - 1])
-def test_click_url_carries_recipient_and_link_and_verifies(signer, recipient_id):
+def test_click_url_carries_recipient_version_and_link_and_verifies(signer, recipient_id):
     urls = TrackingUrls(signer, SITE)
-    url = urls.click_url(recipient_id, 7)
+    url = urls.click_url(recipient_id, 31, 7)
     assert url.startswith(f"{SITE}/t/c/")
-    assert read_click_token(signer, token_of(url)) == (recipient_id, 7)
+    assert read_click_token(signer, token_of(url)) == (recipient_id, 31, 7)
 
 
 def test_batch_click_urls_equal_single_ones(signer):
     urls = TrackingUrls(signer, SITE)
-    batch = urls.click_urls(123_456, 300)
-    assert batch == [urls.click_url(123_456, index) for index in range(300)]
-    assert read_click_token(signer, token_of(batch[299])) == (123_456, 299)
+    batch = urls.click_urls(123_456, 812, 300)
+    assert batch == [urls.click_url(123_456, 812, index) for index in range(300)]
+    assert read_click_token(signer, token_of(batch[299])) == (123_456, 812, 299)
 
 
 def test_tokens_are_short_url_safe_and_hold_no_destination(signer):
     urls = TrackingUrls(signer, SITE)
-    token = token_of(urls.click_url(123_456, 3))
+    token = token_of(urls.click_url(123_456, 812, 3))
     assert len(token) <= 24
     assert token.replace("-", "").replace("_", "").isalnum()
     assert "=" not in token
@@ -58,11 +58,11 @@ def test_a_token_for_one_purpose_is_refused_for_another(signer):
 
 def test_a_token_from_another_secret_is_refused(signer):
     other = TrackingUrls(TokenSigner("another-secret"), SITE)
-    assert read_click_token(signer, token_of(other.click_url(5, 1))) is None
+    assert read_click_token(signer, token_of(other.click_url(5, 2, 1))) is None
 
 
 def test_every_single_character_change_is_refused(signer):
-    token = token_of(TrackingUrls(signer, SITE).click_url(42, 3))
+    token = token_of(TrackingUrls(signer, SITE).click_url(42, 2, 3))
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     for position in range(len(token)):
         for replacement in alphabet[::7]:
@@ -92,4 +92,4 @@ def test_ids_must_be_database_ids(signer):
     with pytest.raises(ValueError):
         signer.sign("click", -1, 0)
     with pytest.raises(ValueError):
-        signer.click_tokens(2**64, 3)
+        signer.click_tokens(2**64, 1, 3)

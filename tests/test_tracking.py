@@ -223,3 +223,15 @@ def test_view_in_browser_shows_what_the_recipient_got_even_after_the_contact_cha
 
 def test_view_of_a_token_for_nothing_is_a_404(client):
     assert client.get("/t/v/AAAAAAAAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+
+
+def test_the_hidden_link_answers_without_a_redirect_and_its_click_is_judged_a_bot(app, client, smtp_catcher):
+    (rid, html), = sent_message(app).values()
+    hidden = re.search(r'<a href="([^"]+)" aria-hidden="true" tabindex="-1" style="display:none', html).group(1)
+
+    response = client.get(urlsplit(hidden).path, headers={"User-Agent": BROWSER})
+
+    assert response.status_code == 204 and "Location" not in response.headers
+    drain(app)
+    (clicked,) = stored(app, "click")
+    assert (clicked.verdict, clicked.verdict_rule) == ("bot", "hidden_link")

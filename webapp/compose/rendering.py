@@ -26,8 +26,8 @@ from markupsafe import Markup, escape
 
 from webapp.compose import limits
 from webapp.compose.links import (
-    HTML_FOOTER, OPEN_PIXEL, TEXT_FOOTER, Link, ProtectedSource, append_to_body, escape_literal_jinja, rewrite_links,
-    shorten_lines,
+    HIDDEN_LINK, HTML_FOOTER, OPEN_PIXEL, TEXT_FOOTER, Link, ProtectedSource, append_to_body, escape_literal_jinja,
+    rewrite_links, shorten_lines,
 )
 from webapp.compose.text import html_to_text
 
@@ -405,7 +405,7 @@ class CompiledTemplate:
     """One template version prepared for one send: compiled parts plus the link table.
 
     `links` numbers every tracked link (index -> destination); a click token carries the
-    index, so the redirect needs this table, never a URL from the request.
+    index and `version_id`, so the redirect needs this table, never a URL from the request.
     """
 
     subject: object
@@ -415,6 +415,7 @@ class CompiledTemplate:
     click_tracking: bool
     tracking_url_destinations: dict[str, str]
     base_context: dict = field(default_factory=dict)
+    version_id: int = 0  # the TemplateVersion compiled; 0 for a preview or a test
 
     def __post_init__(self):
         self.tracking_url_indexes = {link.tracking_url_name: link.index for link in self.links if link.tracking_url_name}
@@ -422,7 +423,7 @@ class CompiledTemplate:
     def render(self, recipient_id, contact, urls):
         """(subject, html, text) for one recipient. `urls` is a tokens.TrackingUrls."""
         if self.click_tracking:
-            click_urls = urls.click_urls(recipient_id, len(self.links))
+            click_urls = urls.click_urls(recipient_id, self.version_id, len(self.links))
             indexes = self.tracking_url_indexes
             tracking_url = lambda name: click_urls[indexes[name]] if name in indexes else ""  # noqa: E731
         else:
@@ -466,13 +467,13 @@ def _prepared_tree(part, source):
 
 
 def compile_template(subject, html, text=None, tracking_urls=None, *, click_tracking=True, open_tracking=True,
-                     optout_footer=True, postal_address=""):
+                     optout_footer=True, postal_address="", version_id=0, hidden_link=False):
     """Prepare a template version for sending: done once per send, not per recipient.
 
     In order: links become click-URL placeholders (link table), the text part is generated
     from the HTML when blank, CSS is inlined, the opt-out footer is appended where a part has
     no unsubscribe_url (when `optout_footer`, i.e. the mandatory opt-out setting), and the
-    open pixel is added. Raises TemplateProblems when check_template finds problems, or when a
+    open pixel is added, and with `hidden_link` a tracked link no person can see. Raises TemplateProblems when check_template finds problems, or when a
     part as prepared fails to parse. `tracking_urls` maps TrackingUrl names to destinations.
     """
     tracking_urls = tracking_urls or {}
@@ -495,6 +496,9 @@ def compile_template(subject, html, text=None, tracking_urls=None, *, click_trac
         text_source = text_source.rstrip("\n") + TEXT_FOOTER
     if open_tracking:
         html_source = append_to_body(html_source, OPEN_PIXEL)
+    if click_tracking and hidden_link:  # the link only machines follow (events/bots.py)
+        links.append(Link(len(links), "", hidden=True))
+        html_source = append_to_body(html_source, HIDDEN_LINK.format(index=links[-1].index))
 
     trees = [_prepared_tree(part, source) for part, source in zip(PARTS, (subject, html_source, text_source))]
     if click_tracking:
@@ -514,4 +518,5 @@ def compile_template(subject, html, text=None, tracking_urls=None, *, click_trac
         click_tracking=click_tracking,
         tracking_url_destinations=dict(tracking_urls),
         base_context={"_postal_address": postal_address},
+        version_id=version_id,
     )

@@ -209,7 +209,7 @@ class PreviewUrls:
     def open_pixel_url(self, recipient_id):
         return ""
 
-    def click_urls(self, recipient_id, count):
+    def click_urls(self, recipient_id, version_id, count):
         return [""] * count
 
 
@@ -270,6 +270,7 @@ def compile_version(version, app_settings, click_tracking=None):
         version.subject, version.html, version.text, tracking_url_map(),
         click_tracking=app_settings.click_tracking if click_tracking is None else click_tracking, open_tracking=app_settings.open_tracking,
         optout_footer=app_settings.optout_link_mandatory, postal_address=app_settings.postal_address,
+        version_id=version.id, hidden_link=app_settings.bot_hidden_link,
     )
 
 

@@ -2,8 +2,6 @@
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
-
 from webapp.common.queues import redis_connection
 from webapp.compose.models import TemplateVersion
 from webapp.compose.rendering import TemplateProblems
@@ -12,7 +10,6 @@ from webapp.compose.tokens import TokenSigner, read_click_token, read_open_token
 from webapp.events import stream
 from webapp.events.ingest import Incoming
 from webapp.extensions import db
-from webapp.sending.models import MassEmail, Recipient
 from webapp.settings.service import get_settings
 
 # A version's link table, kept in Redis so a click costs no template compile. Short-lived: a
@@ -56,8 +53,8 @@ def record_click(token, hit):
     ids = read_click_token(signer(), token)
     if ids is None:
         return None
-    recipient_id, link_index = ids
-    link = _link(recipient_id, link_index)
+    recipient_id, version_id, link_index = ids
+    link = _link(version_id, link_index)
     if link is None:
         return None
     stream.publish(redis_connection(), Incoming("click", hit.at, "redirect", recipient_id, link_index=link_index,
@@ -66,13 +63,7 @@ def record_click(token, hit):
     return link
 
 
-def _link(recipient_id, link_index):
-    version_id = db.session.scalar(
-        select(func.coalesce(Recipient.template_version_id, MassEmail.template_version_id))
-        .join(MassEmail, MassEmail.id == Recipient.mass_email_id).where(Recipient.id == recipient_id)
-    )
-    if version_id is None:
-        return None
+def _link(version_id, link_index):
     redis = redis_connection()
     key = LINKS_KEY.format(version_id)
     cached = redis.hget(key, str(link_index))
