@@ -1,5 +1,7 @@
 """SQL both databases speak, where SQLAlchemy needs the dialect named."""
+from sqlalchemy import BigInteger, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from webapp.extensions import db
 
@@ -10,3 +12,13 @@ def insert_ignoring_conflicts(table, *index_elements):
     statement must say which conflict it means (needed with RETURNING)."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing(index_elements=list(index_elements) or None)
+
+
+def in_ids(column, ids):
+    """`column IN ids` for a long list of integer ids. On PostgreSQL one array parameter
+    (`= ANY(:ids)`): a thousand placeholders would make every query text new, and psycopg
+    converts such text afresh each time."""
+    ids = list(ids)
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+    return column.in_(ids)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, update
 
+from webapp.common.sql import in_ids
 from webapp.events import bots
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -39,7 +40,7 @@ def _engagement_events(recipient_ids):
         rows += db.session.execute(
             select(Event.id, Event.recipient_id, Event.kind, Event.occurred_at, Event.user_agent, Event.link_index,
                    Event.detail, Event.verdict, Event.verdict_rule)
-            .where(Event.recipient_id.in_(ids[start:start + CHUNK]), Event.kind.in_(("open", "click")))
+            .where(in_ids(Event.recipient_id, ids[start:start + CHUNK]), Event.kind.in_(("open", "click")))
         ).all()
     return rows
 

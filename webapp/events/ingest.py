@@ -26,7 +26,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select, text, update
 
-from webapp.common.sql import insert_ignoring_conflicts
+from webapp.common.sql import in_ids, insert_ignoring_conflicts
 from webapp.events import engagement, transitions
 from webapp.events.bots import Rules
 from webapp.events.models import Event
@@ -187,7 +187,7 @@ def _load_states(recipient_ids):
     states = {}
     columns = [getattr(Recipient, name) for name in _STATE_COLUMNS]
     for start in range(0, len(ids), CHUNK):
-        statement = select(*columns).where(Recipient.id.in_(ids[start:start + CHUNK])).order_by(Recipient.id)
+        statement = select(*columns).where(in_ids(Recipient.id, ids[start:start + CHUNK])).order_by(Recipient.id)
         if db.engine.dialect.name == "postgresql":
             statement = statement.with_for_update()  # in id order, so two ingestions never deadlock
         for row in db.session.execute(statement):
@@ -208,9 +208,9 @@ def _store(events, states):
             "user_agent": (event.user_agent or None) and event.user_agent[:500], "detail": event.detail,
         })
     stored = set()
-    insert = insert_ignoring_conflicts(Event, "dedupe_key")
-    for start in range(0, len(rows), CHUNK):
-        stored.update(db.session.scalars(insert.values(rows[start:start + CHUNK]).returning(Event.dedupe_key)).all())
+    if rows:  # one executemany: its statement compiles once, whatever the number of rows
+        insert = insert_ignoring_conflicts(Event.__table__, "dedupe_key").returning(Event.__table__.c.dedupe_key)
+        stored.update(db.session.scalars(insert, rows).all())
     return [event for event in events if event.dedupe_key in stored]
 
 
