@@ -6,7 +6,7 @@ import dkim
 import pytest
 
 from tests.conftest import screenshot
-from tests.test_settings import VALID, stored
+from tests.settings.test_settings import VALID, stored
 
 DKIM = {"dkim_domain": "example.com", "dkim_selector": "mailroom"}
 
@@ -120,7 +120,7 @@ def test_mass_email_settings_carry_the_key_and_built_messages_verify(app, privat
 
 @pytest.mark.browser
 def test_admin_sets_up_dkim_in_the_browser(page, live_server, admin, private_key):
-    from tests.test_browser_settings import log_in
+    from tests.settings.test_browser_settings import log_in
 
     log_in(page, "admin@example.com", "correct horse battery")
     page.goto("/settings/")

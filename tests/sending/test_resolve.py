@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.test_sending_models import a_template_version
+from tests.sending.test_models import a_template_version
 from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, MassEmailList, Recipient

@@ -5,9 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import screenshot
-from tests.test_browser_lists import settled
-from tests.test_browser_settings import log_in
-from tests.test_compose_pages import make_contact, make_tracking_url
+from tests.audience.test_browser_lists import settled
+from tests.settings.test_browser_settings import log_in
+from tests.compose.test_pages import make_contact, make_tracking_url
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ A feature that must react to a higher one's change offers a hook (common/hooks.p
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Lowest first; a package may import itself and anything before it. The factory
 # (webapp/__init__.py) wires them all together and is not a layer.

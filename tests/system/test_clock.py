@@ -10,7 +10,7 @@ from rq import Queue
 from rq.cron import CronScheduler
 
 from tests.conftest import ROOT, _tmp
-from tests.test_batches import a_sending_mass_email, statuses
+from tests.sending.test_batches import a_sending_mass_email, statuses
 from webapp.common.clock import utcnow
 from webapp.common.queues import redis_connection
 from webapp.sending.batches import claim_batch

@@ -2,9 +2,9 @@
 import pytest
 
 from tests.conftest import screenshot
-from tests.test_browser_contacts import log_in
-from tests.test_browser_lists import settled
-from tests.test_compose_pages import make_template, versions
+from tests.audience.test_browser_contacts import log_in
+from tests.audience.test_browser_lists import settled
+from tests.compose.test_pages import make_template, versions
 from webapp.compose.models import Template, TemplateVersion
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, Recipient

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.smtp_servers import ScriptedSmtpServer
-from tests.test_batches import statuses
-from tests.test_lifecycle import a_list, a_template
-from tests.test_sender import (
+from tests.sending.test_batches import statuses
+from tests.sending.test_lifecycle import a_list, a_template
+from tests.sending.test_sender import (
     SlowServer, assert_nobody_got_two_messages, kill, mass_email, received, recover_dead_batches, use_server, wait_for,
 )
 from webapp.common.clock import utcnow

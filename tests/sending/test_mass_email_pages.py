@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.test_lifecycle import a_draft, a_list, a_template
+from tests.sending.test_lifecycle import a_draft, a_list, a_template
 from webapp.common.clock import utcnow
 from webapp.common.queues import queue
 from webapp.extensions import db

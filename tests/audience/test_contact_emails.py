@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import insert, select
 
 from tests.conftest import screenshot
-from tests.test_browser_contacts import log_in
-from tests.test_contacts import add_contact
-from tests.test_sending_models import a_template_version
+from tests.audience.test_browser_contacts import log_in
+from tests.audience.test_contacts import add_contact
+from tests.sending.test_models import a_template_version
 from webapp.audience.contacts import contact_timeline, get_contact
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, Recipient

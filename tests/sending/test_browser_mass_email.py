@@ -3,9 +3,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import screenshot
-from tests.test_browser_lists import settled
-from tests.test_browser_settings import log_in
-from tests.test_lifecycle import a_draft, a_list, a_template
+from tests.audience.test_browser_lists import settled
+from tests.settings.test_browser_settings import log_in
+from tests.sending.test_lifecycle import a_draft, a_list, a_template
 from webapp.common.clock import utcnow
 from webapp.extensions import db
 from webapp.outbox.reader import list_messages

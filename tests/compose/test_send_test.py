@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from tests.conftest import _free_port
-from tests.test_compose_pages import editor_form, make_contact, make_template, make_tracking_url
+from tests.compose.test_pages import editor_form, make_contact, make_template, make_tracking_url
 from webapp.compose.send_test import parse_addresses
 from webapp.extensions import db
 from webapp.outbox.reader import list_messages

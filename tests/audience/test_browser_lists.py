@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import screenshot
-from tests.test_filters import add_contacts
+from tests.audience.test_filters import add_contacts
 
 pytestmark = pytest.mark.browser
 

@@ -108,7 +108,7 @@ def test_forged_invite_link_is_refused(client, admin):
 
 def test_invite_still_shows_the_link_when_the_email_cannot_be_sent(admin_client, app):
     from tests.conftest import _free_port
-    from tests.test_settings import VALID
+    from tests.settings.test_settings import VALID
 
     saved = admin_client.post("/settings/", data=VALID | {"smtp_host": "127.0.0.1", "smtp_port": str(_free_port()),
                                                           "smtp_security": "none"})

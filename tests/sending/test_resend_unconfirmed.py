@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import update
 
 from tests.smtp_servers import DROP, ScriptedSmtpServer
-from tests.test_batches import a_sending_mass_email, row, statuses
-from tests.test_lifecycle import a_draft, a_list
-from tests.test_sender import mass_email, received, send_until_done, use_server
+from tests.sending.test_batches import a_sending_mass_email, row, statuses
+from tests.sending.test_lifecycle import a_draft, a_list
+from tests.sending.test_sender import mass_email, received, send_until_done, use_server
 from webapp.common.clock import utcnow
 from webapp.common.queues import queue
 from webapp.extensions import db

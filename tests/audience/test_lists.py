@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_filters import add_contacts, add_list
+from tests.audience.test_filters import add_contacts, add_list
 from webapp.audience.models import ListMembership, TargetList
 from webapp.extensions import db
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from tests.test_sending_models import a_template_version
+from tests.sending.test_models import a_template_version
 from webapp.audience.models import Contact, Suppression
 from webapp.common.queues import redis_connection
 from webapp.extensions import db

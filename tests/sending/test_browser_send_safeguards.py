@@ -4,9 +4,9 @@ from playwright.sync_api import expect
 from sqlalchemy import update
 
 from tests.conftest import screenshot
-from tests.test_browser_lists import settled
-from tests.test_browser_settings import log_in
-from tests.test_lifecycle import a_draft, a_list
+from tests.audience.test_browser_lists import settled
+from tests.settings.test_browser_settings import log_in
+from tests.sending.test_lifecycle import a_draft, a_list
 from webapp.common.clock import utcnow
 from webapp.extensions import db
 from webapp.sending import lifecycle

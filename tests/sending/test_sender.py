@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.smtp_servers import DROP, ScriptedSmtpServer
-from tests.test_batches import a_sending_mass_email, row, statuses
+from tests.sending.test_batches import a_sending_mass_email, row, statuses
 from webapp.audience.models import Contact, Suppression
 from webapp.common.clock import utcnow
 from webapp.common.queues import queue

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.smtp_servers import ScriptedSmtpServer
-from tests.test_batches import a_sending_mass_email, statuses
-from tests.test_sender import mass_email, received, send_until_done, use_server
+from tests.sending.test_batches import a_sending_mass_email, statuses
+from tests.sending.test_sender import mass_email, received, send_until_done, use_server
 from webapp.common.clock import utcnow
 from webapp.extensions import db
 from webapp.sending.lifecycle import resume_mass_email

@@ -292,7 +292,7 @@ def test_preflight_needs_a_login(client, marketer):
 
 @pytest.mark.browser
 def test_marketer_reads_the_preflight_checklist(page, live_server, app, marketer):
-    from tests.test_browser_settings import log_in
+    from tests.settings.test_browser_settings import log_in
     from webapp.compose.models import Template
     from webapp.extensions import db
 

@@ -3,8 +3,8 @@ bad rows, read the errors, build two lists (one an exclusion built from a filter
 import pytest
 
 from tests.conftest import screenshot
-from tests.test_browser_auth import create_first_admin
-from tests.test_browser_lists import settled
+from tests.auth.test_browser_first_run import create_first_admin
+from tests.audience.test_browser_lists import settled
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
-from tests.test_import_service import run
+from tests.audience.test_import_service import run
 from webapp.audience import importer
 from webapp.audience.contacts import contact_page, encode_cursor
 from webapp.audience.models import Contact, ListMembership, TargetList

@@ -4,7 +4,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from tests.test_filters import add_contacts
+from tests.audience.test_filters import add_contacts
 from webapp.audience.models import Contact, Suppression
 from webapp.audience.suppressions import add_suppression, is_suppressed, suppressed_clause
 from webapp.extensions import db

@@ -1,7 +1,7 @@
 """The drip's pages: creating one with its schedule, the progress page's next send, and the edit form."""
 import pytest
 
-from tests.test_mass_email_pages import only_mass_email, setup_send
+from tests.sending.test_mass_email_pages import only_mass_email, setup_send
 from webapp.common.clock import utcnow
 from webapp.compose.models import Template
 from webapp.extensions import db
