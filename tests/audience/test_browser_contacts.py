@@ -1,17 +1,9 @@
 """A marketer searches, sorts and pages the contact table and opens a contact, in a real browser."""
 import pytest
 
-from tests.conftest import screenshot
+from tests.browser import log_in, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page):
-    page.goto("/login")
-    page.get_by_label("Email").fill("marketer@example.com")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Log out").wait_for()
 
 
 def test_search_sort_page_and_open_a_contact(page, app, marketer):
@@ -19,7 +11,7 @@ def test_search_sort_page_and_open_a_contact(page, app, marketer):
 
     with app.app_context():
         seed_demo(120, lists=2)
-    log_in(page)
+    log_in(page, "marketer@example.com")
     page.goto("/contacts")
     page.get_by_text("120", exact=True).wait_for()
     screenshot(page, "contacts-list")
@@ -55,7 +47,7 @@ def test_search_sort_page_and_open_a_contact(page, app, marketer):
 
 
 def test_empty_contacts_page_points_to_import(page, marketer):
-    log_in(page)
+    log_in(page, "marketer@example.com")
     page.goto("/contacts")
     page.get_by_text("No contacts yet").wait_for()
     screenshot(page, "contacts-empty")

@@ -1,7 +1,7 @@
 """A marketer imports a CSV in a real browser: upload, map, watch the bar, read the rejects, download them."""
 import pytest
 
-from tests.conftest import screenshot
+from tests.browser import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -15,16 +15,8 @@ CSV = ("E-mail Address;First Name;Last Name;Organisation;Favourite Colour\n"
        "dee@example.org;Dee;Dunn;Acme;\n")
 
 
-def log_in(page, app, marketer):
-    page.goto("/login")
-    page.get_by_label("Email").fill("marketer@example.com")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
-
-
-def test_marketer_imports_a_csv_and_downloads_the_rejected_rows(page, app, marketer, worker, tmp_path):
-    log_in(page, app, marketer)
+def test_marketer_imports_a_csv_and_downloads_the_rejected_rows(page, marketer, worker, tmp_path):
+    log_in(page, "marketer@example.com")
     page.goto("/imports")
     screenshot(page, "imports-empty")
     path = tmp_path / "fair-contacts.csv"

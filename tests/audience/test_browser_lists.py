@@ -1,31 +1,22 @@
 """Target lists and suppressions in a real browser: what a marketer and an admin actually click."""
 import pytest
 
-from tests.conftest import screenshot
-from tests.audience.test_filters import add_contacts
+from tests.browser import log_in, screenshot, settled
+from tests.factories import some_contacts
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def logged_in_admin(page, app, admin):
-    with app.app_context():
-        add_contacts(
-            *[dict(email=f"reader{i}@acme.com", first_name=f"Reader{i}", last_name="Acme", company="Acme") for i in range(6)],
-            dict(email="spy@competitor.com", first_name="Sam", last_name="Spy", company="Competitor"),
-            dict(email="ceo@competitor.com", first_name="Carla", last_name="Boss", company="Competitor"),
-        )
-    page.goto("/login")
-    page.get_by_label("Email").fill("admin@example.com")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Hello, Admin").wait_for()
+def logged_in_admin(page, admin):
+    """The admin's tab, logged in, with six readers at acme.com and two people at competitor.com."""
+    some_contacts(
+        *[dict(email=f"reader{i}@acme.com", first_name=f"Reader{i}", last_name="Acme", company="Acme") for i in range(6)],
+        dict(email="spy@competitor.com", first_name="Sam", last_name="Spy", company="Competitor"),
+        dict(email="ceo@competitor.com", first_name="Carla", last_name="Boss", company="Competitor"),
+    )
+    log_in(page, "admin@example.com")
     return page
-
-
-def settled(page):
-    """Wait until htmx has no request in flight and has wired up what it swapped in, as a person would."""
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
 
 
 def create_list(page, name):

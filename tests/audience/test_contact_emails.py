@@ -2,30 +2,26 @@
 from datetime import datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from tests.conftest import screenshot
-from tests.audience.test_browser_contacts import log_in
-from tests.audience.test_contacts import add_contact
-from tests.sending.test_models import a_template_version
+from tests.browser import log_in, screenshot
+from tests.factories import a_contact, a_mass_email, a_recipient
 from webapp.audience.contacts import contact_timeline, get_contact
 from webapp.extensions import db
-from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.models import Recipient
 
 
 def a_send(name, contact_id, email="ada@analytical.org", **row):
-    mail = MassEmail(name=name, template_version_id=a_template_version().id, state="sent")
-    db.session.add(mail)
-    db.session.flush()
-    db.session.execute(insert(Recipient).values(mass_email_id=mail.id, contact_id=contact_id, email=email, **row))
-    db.session.commit()
+    """The id of a sent mass email with one recipient row, for this contact: status and times as `row` says."""
+    mail = a_mass_email(name, state="sent")
+    a_recipient(mail, email, contact=contact_id, **row)
     return mail.id
 
 
 @pytest.fixture
 def ada(ctx):
     """Ada with three mass emails: opened and clicked, hard-bounced, dropped; and someone else's."""
-    ada_id = add_contact("ada@analytical.org", "Ada", created=datetime(2025, 1, 1))
+    ada_id = a_contact("ada@analytical.org", "Ada", created_at=datetime(2025, 1, 1)).id
     ids = {
         "march": a_send("March news", ada_id, status="delivered", sent_at=datetime(2025, 3, 1, 9, 0), open_count=3,
                         click_count=1, status_changed_at=datetime(2025, 3, 1, 9, 1)),
@@ -34,7 +30,7 @@ def ada(ctx):
         "april": a_send("April webinar", ada_id, status="dropped", drop_reason="suppressed_complaint",
                         status_changed_at=datetime(2025, 4, 1, 8, 0)),
     }
-    a_send("Not Ada's", add_contact("alan@bletchley.uk"), email="alan@bletchley.uk", status="sent",
+    a_send("Not Ada's", a_contact("alan@bletchley.uk").id, email="alan@bletchley.uk", status="sent",
            sent_at=datetime(2025, 6, 1))
     return ada_id, ids
 
@@ -78,7 +74,7 @@ def test_deleting_the_contact_keeps_its_recipient_rows_without_it(ada, marketer_
 @pytest.mark.browser
 def test_contact_page_in_a_browser_opens_an_email_popover(ada, page, marketer):
     ada_id, ids = ada
-    log_in(page)
+    log_in(page, "marketer@example.com")
     page.goto(f"/contacts/{ada_id}")
     page.get_by_text("May offer: bounced").click()
     page.get_by_text("550 5.1.1 No such user").wait_for()

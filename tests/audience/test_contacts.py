@@ -5,30 +5,27 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import select
 
+from tests.factories import a_contact, a_list, a_membership, a_suppression
 from webapp.audience import contacts
 from webapp.audience.contacts import contact_page, contact_timeline, get_contact
-from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
+from webapp.audience.models import Contact, ListMembership
 from webapp.extensions import db
 
 T0 = datetime(2025, 1, 1, 12, 0, 0)
 
 
-def add_contact(email, first="", last="", company="", status="active", created=T0, last_activity=None, **custom):
-    contact = Contact(email=email, email_domain=email.rpartition("@")[2], first_name=first, last_name=last,
-                      company=company, status=status, created_at=created, last_activity_at=last_activity,
-                      custom_fields=custom)
-    db.session.add(contact)
-    db.session.commit()
-    return contact.id
+def add_contact(email, *names, created_at=T0, **fields):
+    """The id of a new contact (a_contact's arguments), created at T0 unless told: each test decides creation order."""
+    return a_contact(email, *names, created_at=created_at, **fields).id
 
 
 @pytest.fixture
 def people(ctx):
-    add_contact("ada@analytical.org", "Ada", "Lovelace", "Analytical Engines", created=T0)
-    add_contact("alan@bletchley.uk", "Alan", "Turing", "Bletchley Park", created=T0 + timedelta(days=1))
-    add_contact("grace@navy.mil", "Grace", "Hopper", "US Navy", status="unsubscribed", created=T0 + timedelta(days=2))
-    add_contact("linus@kernel.org", "Linus", "Torvalds", "Linux Foundation", status="bounced", created=T0 + timedelta(days=3))
-    add_contact("margaret@nasa.gov", "Margaret", "Hamilton", "NASA", created=T0 + timedelta(days=4))
+    add_contact("ada@analytical.org", "Ada", "Lovelace", "Analytical Engines", created_at=T0)
+    add_contact("alan@bletchley.uk", "Alan", "Turing", "Bletchley Park", created_at=T0 + timedelta(days=1))
+    add_contact("grace@navy.mil", "Grace", "Hopper", "US Navy", status="unsubscribed", created_at=T0 + timedelta(days=2))
+    add_contact("linus@kernel.org", "Linus", "Torvalds", "Linux Foundation", status="bounced", created_at=T0 + timedelta(days=3))
+    add_contact("margaret@nasa.gov", "Margaret", "Hamilton", "NASA", created_at=T0 + timedelta(days=4))
 
 
 def emails(page):
@@ -83,9 +80,9 @@ def test_status_sort_groups_statuses(people):
 
 
 def test_last_activity_sort_puts_never_active_contacts_last_both_ways(ctx):
-    add_contact("old@x.com", last_activity=T0)
+    add_contact("old@x.com", last_activity_at=T0)
     add_contact("never@x.com")
-    add_contact("new@x.com", last_activity=T0 + timedelta(days=9))
+    add_contact("new@x.com", last_activity_at=T0 + timedelta(days=9))
     assert emails(contact_page(sort="last_activity", direction="asc")) == ["old@x.com", "new@x.com", "never@x.com"]
     assert emails(contact_page(sort="last_activity", direction="desc")) == ["new@x.com", "old@x.com", "never@x.com"]
 
@@ -110,8 +107,8 @@ def test_keyset_pages_cover_every_match_once_even_with_ties(ctx, sort, direction
     # Many contacts share a name, company, status, creation time and (or lack) last activity.
     for n in range(40):
         add_contact(f"person{n:02}@example.com", "Same", ["Alpha", "Beta"][n % 2], ["Acme", "Globex", "Initech"][n % 3],
-                    status=["active", "bounced"][n % 2], created=T0 + timedelta(hours=n // 10),
-                    last_activity=None if n % 4 == 0 else T0 + timedelta(days=n % 3))
+                    status=["active", "bounced"][n % 2], created_at=T0 + timedelta(hours=n // 10),
+                    last_activity_at=None if n % 4 == 0 else T0 + timedelta(days=n % 3))
     forward, backward = walk(sort=sort, direction=direction)
     everyone = [email for page in forward for email in page]
     assert sorted(everyone) == [f"person{n:02}@example.com" for n in range(40)]  # no gaps, no repeats
@@ -128,9 +125,9 @@ def test_matches_bunched_far_along_the_sort_order_are_found_page_by_page(ctx, mo
     monkeypatch.setattr(contacts, "COUNT_CAP", 4)
     monkeypatch.setattr(contacts, "WALK_LIMIT", 3)
     for n in range(12):
-        add_contact(f"other{n:02}@example.com", last=f"Aaron{n:02}", last_activity=T0 + timedelta(days=n))
+        add_contact(f"other{n:02}@example.com", last_name=f"Aaron{n:02}", last_activity_at=T0 + timedelta(days=n))
     for n in range(9):
-        add_contact(f"match{n:02}@example.com", last="Zed", last_activity=None if n % 3 == 0 else T0 + timedelta(days=20 + n))
+        add_contact(f"match{n:02}@example.com", last_name="Zed", last_activity_at=None if n % 3 == 0 else T0 + timedelta(days=20 + n))
     forward, backward = walk("zed", sort=sort, direction=direction, size=2)
     found = [email for page in forward for email in page]
     assert sorted(found) == [f"match{n:02}@example.com" for n in range(9)]  # no gaps, no repeats
@@ -140,7 +137,7 @@ def test_matches_bunched_far_along_the_sort_order_are_found_page_by_page(ctx, mo
 
 def test_pages_of_a_search_stay_within_the_search(ctx):
     for n in range(30):
-        add_contact(f"{'ann' if n % 2 else 'bob'}{n:02}@example.com", created=T0 + timedelta(minutes=n))
+        add_contact(f"{'ann' if n % 2 else 'bob'}{n:02}@example.com", created_at=T0 + timedelta(minutes=n))
     forward, _ = walk("ann", size=4)
     assert sorted(e for page in forward for e in page) == [f"ann{n:02}@example.com" for n in range(1, 30, 2)]
 
@@ -204,13 +201,8 @@ def test_contacts_page_needs_a_login(client, people):
 
 def test_contact_page_shows_facts_lists_suppression_and_timeline(marketer_client, ctx):
     contact_id = add_contact("ada@analytical.org", "Ada", "Lovelace", "Analytical Engines", city="London", plan="pro")
-    newsletter = TargetList(name="Newsletter")
-    db.session.add(newsletter)
-    db.session.flush()
-    db.session.add(ListMembership(list_id=newsletter.id, contact_id=contact_id, added_at=T0 + timedelta(days=1),
-                                  opted_out_at=T0 + timedelta(days=5)))
-    db.session.add(Suppression(domain="analytical.org", reason="complaint", source="manual entry"))
-    db.session.commit()
+    a_membership(a_list("Newsletter"), contact_id, added_at=T0 + timedelta(days=1), opted_out_at=T0 + timedelta(days=5))
+    a_suppression(domain="analytical.org", reason="complaint", source="manual entry")
 
     html = marketer_client.get(f"/contacts/{contact_id}").get_data(as_text=True)
     for text in ("Ada Lovelace", "Analytical Engines", "London", "Newsletter", "opted out",
@@ -276,11 +268,7 @@ def test_edit_rejects_a_value_without_field_name_and_duplicate_names(marketer_cl
 
 def test_delete_removes_contact_and_memberships_and_returns_to_the_list(marketer_client, ctx):
     contact_id = add_contact("ada@analytical.org")
-    target = TargetList(name="Newsletter")
-    db.session.add(target)
-    db.session.flush()
-    db.session.add(ListMembership(list_id=target.id, contact_id=contact_id))
-    db.session.commit()
+    a_list("Newsletter", contacts=[contact_id])
     response = marketer_client.post(f"/contacts/{contact_id}/delete")
     assert response.status_code == 303 and response.location.endswith("/contacts")
     assert db.session.scalar(select(Contact.id)) is None

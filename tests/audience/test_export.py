@@ -3,15 +3,13 @@ import csv
 import io
 from datetime import datetime
 
+from tests.factories import a_contact
 from webapp.audience.export import safe_cell
-from webapp.audience.models import Contact
-from webapp.extensions import db
 
 
 def add(email, first="", company="", **custom):
-    db.session.add(Contact(email=email, email_domain=email.rpartition("@")[2], first_name=first, company=company,
-                           custom_fields=custom, created_at=datetime(2025, 3, 4, 5, 6, 7)))
-    db.session.commit()
+    """A contact created at a known moment (the export's created_at column shows it)."""
+    a_contact(email, first, company=company, created_at=datetime(2025, 3, 4, 5, 6, 7), **custom)
 
 
 def export(client, query=""):

@@ -2,40 +2,19 @@
 from datetime import datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from tests.factories import a_list, some_contacts
 from webapp.audience.filters import FilterError, filter_clause, preview, problems
-from webapp.audience.models import Contact, ListMembership, TargetList
-from webapp.common.emails import email_domain
+from webapp.audience.models import Contact
 from webapp.extensions import db
 
 NOW = datetime(2025, 6, 30, 12, 0)
 
 
-def add_contacts(*rows):
-    """Contacts inserted set-based, as imports do; each row is a dict with at least an email."""
-    db.session.execute(insert(Contact), [
-        dict(dict(first_name="", last_name="", company="", custom_fields={}, status="active"),
-             email_domain=email_domain(row["email"]), **row)
-        for row in rows
-    ])
-    db.session.commit()
-    return {c.email: c.id for c in db.session.scalars(select(Contact))}
-
-
-def add_list(name, *contact_ids):
-    target_list = TargetList(name=name)
-    db.session.add(target_list)
-    db.session.flush()
-    if contact_ids:
-        db.session.execute(insert(ListMembership), [dict(list_id=target_list.id, contact_id=i) for i in contact_ids])
-    db.session.commit()
-    return target_list.id
-
-
 @pytest.fixture
 def people(ctx):
-    return add_contacts(
+    return some_contacts(
         dict(email="ada@acme.com", first_name="Ada", last_name="Lovelace", company="Acme Corp",
              custom_fields={"plan": "Gold", "seats": 12}, created_at=datetime(2024, 1, 10), last_activity_at=datetime(2025, 6, 25)),
         dict(email="bob@competitor.com", first_name="Bob", last_name="Stone", company="Competitor Ltd",
@@ -99,7 +78,7 @@ def test_custom_field_operators(people, condition, expected):
 
 
 def test_member_of_and_not_member_of_a_list(people):
-    customers = add_list("Customers", people["ada@acme.com"], people["cy@example.org"])
+    customers = a_list("Customers", contacts=[people["ada@acme.com"], people["cy@example.org"]]).id
     assert matching(cond("list", "member_of", str(customers))) == ["ada@acme.com", "cy@example.org"]
     assert matching(cond("list", "not_member_of", str(customers))) == ["bob@competitor.com"]
 

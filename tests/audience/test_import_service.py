@@ -1,29 +1,15 @@
 """The import service on a real database: what a marketer's CSV turns into."""
-import io
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tests.factories import an_import, an_upload
 from webapp.audience import importer
 from webapp.audience.csvfiles import UnreadableFile
 from webapp.audience.models import Contact, ContactImport, ListMembership, TargetList
 from webapp.extensions import db
-
-
-def upload(app, content, filename="contacts.csv", encoding="utf-8"):
-    data = content.encode(encoding) if isinstance(content, str) else content
-    return importer.save_upload(io.BytesIO(data), filename, app.config["UPLOAD_DIR"], None)
-
-
-def run(app, content, fields=None, chunk_rows=importer.CHUNK_ROWS, **start):
-    """Upload, keep the guessed mapping unless `fields` is given, start, and run the job body here."""
-    contact_import = upload(app, content)
-    importer.start_import(contact_import, fields or contact_import.mapping["columns"], **start)
-    importer.run_import(contact_import.id, chunk_rows=chunk_rows)
-    db.session.expire_all()
-    return db.session.get(ContactImport, contact_import.id)
 
 
 def contact(email):
@@ -45,7 +31,7 @@ def test_an_email_column_is_found_by_its_values_when_no_header_names_it():
 
 
 def test_import_creates_contacts_with_names_company_status_activity_and_custom_fields(app, ctx):
-    result = run(app, "Email,First Name,Last Name,Company,Status,Last activity,Plan\n"
+    result = an_import("Email,First Name,Last Name,Company,Status,Last activity,Plan\n"
                       "Ann@Example.com,Ann,Lee,Acme,unsubscribed,2024-05-01 10:30,gold\n"
                       "bo@example.com,Bo,,,,,\n")
     assert (result.state, result.processed_rows, result.created_count, result.updated_count, result.error_count) == ("done", 2, 2, 0, 0)
@@ -57,8 +43,8 @@ def test_import_creates_contacts_with_names_company_status_activity_and_custom_f
 
 
 def test_reimport_updates_by_email_keeps_data_for_empty_cells_and_merges_custom_fields(app, ctx):
-    run(app, "email,first name,company,plan,city\nann@example.com,Ann,Acme,gold,Oslo\n")
-    result = run(app, "EMAIL,First name,Company,plan,team\nANN@example.com,Annie,,silver,blue\nnew@example.com,New,,,\n")
+    an_import("email,first name,company,plan,city\nann@example.com,Ann,Acme,gold,Oslo\n")
+    result = an_import("EMAIL,First name,Company,plan,team\nANN@example.com,Annie,,silver,blue\nnew@example.com,New,,,\n")
     assert (result.created_count, result.updated_count) == (1, 1)
     ann = contact("ann@example.com")
     assert (ann.first_name, ann.company) == ("Annie", "Acme")
@@ -67,27 +53,27 @@ def test_reimport_updates_by_email_keeps_data_for_empty_cells_and_merges_custom_
 
 
 def test_an_import_marks_people_unsubscribed_but_never_reactivates_them(app, ctx):
-    run(app, "email,status\nann@example.com,bounced\nbo@example.com,active\n")
-    run(app, "email,status\nann@example.com,active\nbo@example.com,Unsubscribed\n")
+    an_import("email,status\nann@example.com,bounced\nbo@example.com,active\n")
+    an_import("email,status\nann@example.com,active\nbo@example.com,Unsubscribed\n")
     assert contact("ann@example.com").status == "bounced"
     assert contact("bo@example.com").status == "unsubscribed"
 
 
 def test_imported_contacts_join_a_new_list_and_existing_memberships_keep_their_opt_out(app, ctx):
-    first = run(app, "email\nann@example.com\nbo@example.com\n", new_list_name="Newsletter")
+    first = an_import("email\nann@example.com\nbo@example.com\n", new_list_name="Newsletter")
     newsletter = db.session.scalar(select(TargetList).where(TargetList.name == "Newsletter"))
     assert first.target_list_id == newsletter.id
     membership = db.session.get(ListMembership, (newsletter.id, contact("ann@example.com").id))
     membership.opted_out_at = datetime(2024, 1, 1)
     db.session.commit()
-    run(app, "email\nann@example.com\ncy@example.com\n", target_list_id=newsletter.id)
+    an_import("email\nann@example.com\ncy@example.com\n", target_list_id=newsletter.id)
     members = db.session.scalars(select(ListMembership).where(ListMembership.list_id == newsletter.id)).all()
     assert len(members) == 3
     assert db.session.get(ListMembership, (newsletter.id, contact("ann@example.com").id)).opted_out_at == datetime(2024, 1, 1)
 
 
 def test_good_rows_import_while_bad_rows_are_reported_with_their_line_and_reason(app, ctx):
-    result = run(app, "email,first_name\nann@example.com,Ann\nnot-an-email,X\n,Nobody\nbo@example.com,Bo\nANN@example.com,Again\n"
+    result = an_import("email,first_name\nann@example.com,Ann\nnot-an-email,X\n,Nobody\nbo@example.com,Bo\nANN@example.com,Again\n"
                       "cy@printer.local,Cy\n")
     assert (result.processed_rows, result.created_count, result.error_count) == (6, 2, 4)
     assert rejected(result) == [
@@ -100,20 +86,20 @@ def test_good_rows_import_while_bad_rows_are_reported_with_their_line_and_reason
 
 
 def test_line_numbers_count_physical_lines_when_quoted_cells_hold_newlines(app, ctx):
-    result = run(app, 'email,note\nann@example.com,"two\nlines"\nbad,x\r\nbo@example.com,"a\r\nb\r\nc"\nworse,y\n')
+    result = an_import('email,note\nann@example.com,"two\nlines"\nbad,x\r\nbo@example.com,"a\r\nb\r\nc"\nworse,y\n')
     assert rejected(result) == [(4, "invalid email: An email address must have an @-sign."),
                                 (8, "invalid email: An email address must have an @-sign.")]
     assert contact("ann@example.com").custom_fields == {"note": "two\nlines"}
 
 
 def test_ragged_rows_are_reported_but_trailing_empty_cells_are_harmless(app, ctx):
-    result = run(app, "email,first_name,last_name\nann@example.com,Ann\nbo@example.com,Bo,Lee,extra\ncy@example.com,Cy,Lee,,\n")
+    result = an_import("email,first_name,last_name\nann@example.com,Ann\nbo@example.com,Bo,Lee,extra\ncy@example.com,Cy,Lee,,\n")
     assert rejected(result) == [(2, "This row has 2 cells but the header has 3."), (3, "This row has 4 cells but the header has 3.")]
     assert contact("cy@example.com").last_name == "Lee"
 
 
 def test_unknown_status_bad_date_and_overlong_names_are_explained(app, ctx):
-    result = run(app, "email,status,last activity,first name\na@example.com,vip,,\nb@example.com,,yesterday,\n"
+    result = an_import("email,status,last activity,first name\na@example.com,vip,,\nb@example.com,,yesterday,\n"
                       f"c@example.com,,,{'x' * 201}\n")
     assert [reason for _, reason in rejected(result)] == [
         "unknown status “vip” (use active, unsubscribed, bounced, complained)",
@@ -124,14 +110,14 @@ def test_unknown_status_bad_date_and_overlong_names_are_explained(app, ctx):
 
 def test_work_is_committed_chunk_by_chunk_with_correct_totals(app, ctx):
     rows = "".join(f"p{i}@example.com\n" for i in range(7))
-    run(app, "email\np0@example.com\n")
-    result = run(app, "email\n" + rows + "bad\n", chunk_rows=2, new_list_name="Seven")
+    an_import("email\np0@example.com\n")
+    result = an_import("email\n" + rows + "bad\n", chunk_rows=2, new_list_name="Seven")
     assert (result.processed_rows, result.created_count, result.updated_count, result.error_count) == (8, 6, 1, 1)
     assert db.session.scalar(select(db.func.count()).select_from(ListMembership)) == 7
 
 
 def test_error_csv_has_original_columns_line_and_reason_and_is_safe_in_spreadsheets(app, ctx):
-    result = run(app, "email,first_name\n=HYPERLINK(\"http://x\"),@SUM(1)\nann@example.com,Ann\n-bad,+1\n")
+    result = an_import("email,first_name\n=HYPERLINK(\"http://x\"),@SUM(1)\nann@example.com,Ann\n-bad,+1\n")
     text = Path(result.errors_path).read_text(encoding="utf-8-sig")
     assert text.splitlines() == [
         "email,first_name,line,error",
@@ -147,7 +133,7 @@ def test_error_csv_has_original_columns_line_and_reason_and_is_safe_in_spreadshe
     (b"Email,Vorname\nanna@example.com,J\x81rg\xf6\n", "latin-1", ",", "Latin-1"),
 ])
 def test_encodings_and_delimiters_are_detected_and_a_fallback_is_announced(app, ctx, data, encoding, delimiter, warning):
-    contact_import = upload(app, data)
+    contact_import = an_upload(data)
     csv_format = importer.csv_format_of(contact_import)
     assert (csv_format.encoding, csv_format.delimiter) == (encoding, delimiter)
     assert (warning is None and csv_format.warning is None) or warning in csv_format.warning
@@ -169,7 +155,7 @@ def test_encodings_and_delimiters_are_detected_and_a_fallback_is_announced(app, 
 def test_unusable_uploads_are_refused_with_a_reason_and_not_kept(app, ctx, data, message):
     stored_before = set(Path(app.config["UPLOAD_DIR"]).glob("*"))
     with pytest.raises(UnreadableFile, match=message):
-        upload(app, data)
+        an_upload(data)
     assert db.session.scalar(select(db.func.count()).select_from(ContactImport)) == 0
     assert set(Path(app.config["UPLOAD_DIR"]).glob("*")) == stored_before
 
@@ -178,12 +164,12 @@ def test_a_ten_megabyte_file_imports_in_one_streaming_pass(app, ctx):
     lines = [f"person{i}@example.com,First{i},Last{i},Company number {i}" for i in range(180_000)]
     content = "email,first_name,last_name,company\n" + "\n".join(lines) + "\n"
     assert len(content) > 10_000_000
-    result = run(app, content)
+    result = an_import(content)
     assert (result.state, result.created_count, result.error_count) == ("done", 180_000, 0)
 
 
 def test_a_vanished_upload_fails_the_import_with_the_reason(app, ctx):
-    contact_import = upload(app, "email\nann@example.com\n")
+    contact_import = an_upload("email\nann@example.com\n")
     importer.start_import(contact_import, ["email"])
     Path(contact_import.stored_path).unlink()
     importer.run_import(contact_import.id)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
-from tests.audience.test_import_service import run
+from tests.factories import an_import
 from webapp.audience import importer
 from webapp.audience.contacts import contact_page, encode_cursor
 from webapp.audience.models import Contact, ListMembership, TargetList
@@ -21,15 +21,15 @@ def test_imported_times_and_custom_fields_are_stored_exactly_as_the_orm_stores_t
     db.session.add(Contact(email="orm@example.com", email_domain="example.com", last_activity_at=datetime(2024, 5, 1, 10, 30),
                            custom_fields={"plan": "gold \u00e9\"", "city": "Oslo"}))
     db.session.commit()
-    run(app, 'email,last activity,plan,city\nfile@example.com,2024-05-01 10:30,"gold \u00e9""",Oslo\n')
+    an_import('email,last activity,plan,city\nfile@example.com,2024-05-01 10:30,"gold \u00e9""",Oslo\n')
     assert stored("file@example.com", Contact.last_activity_at) == stored("orm@example.com", Contact.last_activity_at)
     assert stored("file@example.com", Contact.custom_fields) == stored("orm@example.com", Contact.custom_fields)
 
 
 def test_many_chunks_in_any_commit_order_add_up_to_the_file(app, ctx):
     rows = "".join(f"p{i}@example.com,Name{i}\n" for i in range(41))
-    run(app, "email,first name\np3@example.com,Old\n")
-    result = run(app, "email,first name\n" + rows + "bad,Bad\n", chunk_rows=3, new_list_name="Many")
+    an_import("email,first name\np3@example.com,Old\n")
+    result = an_import("email,first name\n" + rows + "bad,Bad\n", chunk_rows=3, new_list_name="Many")
     assert (result.state, result.processed_rows, result.created_count, result.updated_count, result.error_count) == ("done", 42, 40, 1, 1)
     members = db.session.scalars(select(Contact.first_name).join(ListMembership)).all()
     assert sorted(members) == sorted(f"Name{i}" for i in range(41))

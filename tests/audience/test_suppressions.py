@@ -4,7 +4,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from tests.audience.test_filters import add_contacts
+from tests.factories import some_contacts
 from webapp.audience.models import Contact, Suppression
 from webapp.audience.suppressions import add_suppression, is_suppressed, suppressed_clause
 from webapp.extensions import db
@@ -107,7 +107,7 @@ def test_import_without_a_file_is_refused(admin_client):
 
 
 def test_suppressed_clause_matches_addresses_and_whole_domains(ctx):
-    add_contacts(dict(email="jane@example.com"), dict(email="joe@blocked-corp.com"), dict(email="ok@example.com"))
+    some_contacts(dict(email="jane@example.com"), dict(email="joe@blocked-corp.com"), dict(email="ok@example.com"))
     add_suppression("email", "jane@example.com", "hard_bounce")
     add_suppression("domain", "blocked-corp.com", "manual")
     sendable = db.session.scalars(select(Contact.email).where(~suppressed_clause())).all()

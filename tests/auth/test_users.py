@@ -5,9 +5,10 @@ import time
 import pytest
 from itsdangerous.timed import TimestampSigner
 
+from tests.factories import PASSWORD
+from tests.machine import free_port
+from tests.settings.helpers import VALID_SETTINGS
 from webapp.outbox.reader import list_messages
-
-PASSWORD = "correct horse battery"
 
 
 def user_row(app, email):
@@ -24,10 +25,6 @@ def invite_link(body):
 
 def invite(admin_client, email="new@example.com", **fields):
     return admin_client.post("/users", data={"email": email, "name": "New Person", "role": "marketer"} | fields, htmx=True)
-
-
-def log_in(client, email, password):
-    return client.post("/login", data={"email": email, "password": password})
 
 
 # --- The users page ----------------------------------------------------------------------------
@@ -48,7 +45,7 @@ def test_adding_a_user_with_a_password_lets_them_log_in(admin_client, client, ap
     assert response.status_code == 200
     assert "pat@example.com</strong> was added as marketer" in body
     assert 'hx-swap-oob="true"' in body and "pat@example.com" in body  # the table refreshes too
-    assert log_in(client, "pat@example.com", "a good long password").status_code == 302
+    assert client.post("/login", data={"email": "pat@example.com", "password": "a good long password"}).status_code == 302
 
 
 def test_inviting_without_password_emails_a_link_that_sets_the_password(admin_client, app, smtp_catcher):
@@ -66,7 +63,7 @@ def test_inviting_without_password_emails_a_link_that_sets_the_password(admin_cl
     response = invitee.post("/" + path, data={"password": "my own password", "confirm": "my own password"})
     assert response.status_code == 303
     assert invitee.get("/").status_code == 200  # logged in
-    assert log_in(app.test_client(), "new@example.com", "my own password").status_code == 302
+    assert app.test_client().post("/login", data={"email": "new@example.com", "password": "my own password"}).status_code == 302
 
 
 def test_invite_link_uses_the_site_url(admin_client, app, smtp_catcher):
@@ -107,10 +104,7 @@ def test_forged_invite_link_is_refused(client, admin):
 
 
 def test_invite_still_shows_the_link_when_the_email_cannot_be_sent(admin_client, app):
-    from tests.conftest import _free_port
-    from tests.settings.test_settings import VALID
-
-    saved = admin_client.post("/settings/", data=VALID | {"smtp_host": "127.0.0.1", "smtp_port": str(_free_port()),
+    saved = admin_client.post("/settings/", data=VALID_SETTINGS | {"smtp_host": "127.0.0.1", "smtp_port": str(free_port()),
                                                           "smtp_security": "none"})
     assert saved.status_code < 400
     body = invite(admin_client).get_data(as_text=True)
@@ -189,10 +183,10 @@ def test_deactivated_user_cannot_log_in_and_their_session_ends(admin_client, mar
     response = admin_client.post(f"/users/{marketer}/active", data={"active": "0"}, htmx=True)
     assert response.status_code == 200 and "Deactivated" in response.get_data(as_text=True)
     assert "/login" in marketer_client.get("/").location  # the open session no longer works
-    assert log_in(client, "marketer@example.com", PASSWORD).status_code == 401
+    assert client.post("/login", data={"email": "marketer@example.com", "password": PASSWORD}).status_code == 401
 
     admin_client.post(f"/users/{marketer}/active", data={"active": "1"}, htmx=True)
-    assert log_in(client, "marketer@example.com", PASSWORD).status_code == 302
+    assert client.post("/login", data={"email": "marketer@example.com", "password": PASSWORD}).status_code == 302
 
 
 def test_invite_link_of_a_deactivated_user_does_not_work(admin_client, app, smtp_catcher):
@@ -252,8 +246,8 @@ def test_changing_own_password_logs_out_other_sessions_only(app, marketer, marke
     assert "Your other sessions are logged out" in response.get_data(as_text=True)
     assert marketer_client.get("/").status_code == 200
     assert "/login" in other_device.get("/").location
-    assert log_in(app.test_client(), "marketer@example.com", "a new long password").status_code == 302
-    assert log_in(app.test_client(), "marketer@example.com", PASSWORD).status_code == 401
+    assert app.test_client().post("/login", data={"email": "marketer@example.com", "password": "a new long password"}).status_code == 302
+    assert app.test_client().post("/login", data={"email": "marketer@example.com", "password": PASSWORD}).status_code == 401
 
 
 def test_account_page_is_for_every_user(marketer_client):

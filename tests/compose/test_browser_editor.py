@@ -4,10 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot
-from tests.audience.test_browser_lists import settled
-from tests.settings.test_browser_settings import log_in
-from tests.compose.test_pages import make_contact, make_tracking_url
+from tests.browser import log_in, screenshot, settled
+from tests.factories import a_contact, a_tracking_url
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +20,11 @@ HTML = """<html>
 
 
 @pytest.fixture
-def marketer_page(page, app, marketer):
-    make_contact(app, "ann@example.org", "Ann", city="Oslo")
-    make_contact(app, "zoe@example.org", "Zoe", city="Bergen")
-    make_tracking_url(app)
-    log_in(page, "marketer@example.com", "correct horse battery")
+def marketer_page(page, marketer):
+    a_contact("ann@example.org", "Ann", city="Oslo")
+    a_contact("zoe@example.org", "Zoe", city="Bergen")
+    a_tracking_url()
+    log_in(page, "marketer@example.com")
     return page
 
 

@@ -8,6 +8,7 @@ from webapp.extensions import db
 
 
 def make_template(user_id=None, **fields):
+    """A template with no version yet (unlike tests.factories.a_template): these tests take the snapshots."""
     values = dict(name="Winter sale", subject="Hi {{ contact.first_name }}", html="<p>Sale</p>",
                   from_name="Shop", from_email="shop@example.com", created_by_id=user_id)
     values.update(fields)

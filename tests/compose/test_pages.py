@@ -3,50 +3,13 @@ import re
 
 import pytest
 
-from webapp.audience.models import Contact
-from webapp.compose.models import Template, TemplateVersion, TrackingUrl
+from tests.compose.helpers import editor_form, versions
+from tests.factories import a_contact, a_template, a_tracking_url
+from webapp.compose.models import Template, TrackingUrl
 from webapp.extensions import db
 
 HTML = '<html><body><p>Hi {{ contact.first_name | default("there") }} from {{ contact.city }}</p>' \
        '<p><a href="https://shop.example.com/sale">Sale</a> <a href="{{ tracking_url("Pricing") }}">Prices</a></p></body></html>'
-
-
-def make_template(app, name="Spring news", **fields):
-    with app.app_context():
-        values = dict(subject="Hello {{ contact.first_name }}", html="<p>Hello</p>", text=None, from_name="",
-                      from_email="", reply_to="")
-        template = Template(name=name, **dict(values, **fields))
-        db.session.add(template)
-        template.snapshot()
-        db.session.commit()
-        return template.id
-
-
-def make_contact(app, email="ann@example.org", first_name="Ann", **custom):
-    with app.app_context():
-        contact = Contact(email=email, email_domain=email.split("@")[1], first_name=first_name, custom_fields=custom)
-        db.session.add(contact)
-        db.session.commit()
-        return contact.id
-
-
-def make_tracking_url(app, name="Pricing", url="https://example.com/pricing"):
-    with app.app_context():
-        db.session.add(TrackingUrl(name=name, url=url))
-        db.session.commit()
-
-
-def editor_form(**overrides):
-    values = dict(name="Spring news", subject="Hello {{ contact.first_name }}", from_name="", from_email="",
-                  reply_to="", html="<p>Hello</p>", text="")
-    values.update(overrides)
-    return values
-
-
-def versions(app, template_id):
-    with app.app_context():
-        return [(v.version, v.html) for v in db.session.scalars(
-            db.select(TemplateVersion).where(TemplateVersion.template_id == template_id).order_by(TemplateVersion.version))]
 
 
 # --- list and create -------------------------------------------------------------------
@@ -68,7 +31,7 @@ def test_marketer_creates_a_template_and_lands_in_its_editor(app, marketer_clien
 
 
 def test_template_names_are_unique(app, marketer_client):
-    make_template(app, "Spring news")
+    a_template("Spring news")
     response = marketer_client.post("/templates", data={"name": "spring NEWS"})
     assert response.status_code == 422
     assert "already exists" in response.get_data(as_text=True)
@@ -77,7 +40,7 @@ def test_template_names_are_unique(app, marketer_client):
 # --- save and versions -----------------------------------------------------------------
 
 def test_saving_unchanged_content_keeps_the_version(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     response = marketer_client.post(f"/templates/{template_id}", data=editor_form(), htmx=True)
     assert response.status_code == 200
     assert "still version 1" in response.get_data(as_text=True)
@@ -85,7 +48,7 @@ def test_saving_unchanged_content_keeps_the_version(app, marketer_client):
 
 
 def test_saving_a_change_adds_a_version_and_keeps_the_old_content(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     response = marketer_client.post(f"/templates/{template_id}", data=editor_form(html="<p>Hello again</p>"))
     assert response.status_code == 303
     assert versions(app, template_id) == [(1, "<p>Hello</p>"), (2, "<p>Hello again</p>")]
@@ -93,7 +56,7 @@ def test_saving_a_change_adds_a_version_and_keeps_the_old_content(app, marketer_
 
 
 def test_renaming_alone_does_not_make_a_version(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     marketer_client.post(f"/templates/{template_id}", data=editor_form(name="Summer news"))
     with app.app_context():
         template = db.session.get(Template, template_id)
@@ -101,14 +64,14 @@ def test_renaming_alone_does_not_make_a_version(app, marketer_client):
 
 
 def test_an_empty_text_part_is_stored_as_generated(app, marketer_client):
-    template_id = make_template(app, text="old text")
+    template_id = a_template(text="old text").id
     marketer_client.post(f"/templates/{template_id}", data=editor_form(text="  \n"))
     with app.app_context():
         assert db.session.get(Template, template_id).text is None
 
 
 def test_save_is_refused_with_422_while_the_template_has_a_syntax_error(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     html = "<p>Hello</p>\n<p>{{ contact.first_name </p>"
     response = marketer_client.post(f"/templates/{template_id}", data=editor_form(html=html), htmx=True)
     assert response.status_code == 422
@@ -119,7 +82,7 @@ def test_save_is_refused_with_422_while_the_template_has_a_syntax_error(app, mar
 
 
 def test_a_plain_form_post_with_problems_answers_the_whole_page_with_422(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     response = marketer_client.post(f"/templates/{template_id}", data=editor_form(subject="Hi {{ contact.first_name"))
     assert response.status_code == 422
     body = response.get_data(as_text=True)
@@ -127,7 +90,7 @@ def test_a_plain_form_post_with_problems_answers_the_whole_page_with_422(app, ma
 
 
 def test_an_unknown_placeholder_is_shown_with_its_line(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     response = marketer_client.post(f"/templates/{template_id}/render", htmx=True,
                                     data=editor_form(html="<p>a</p>\n<p>b</p>\n<p>{{ coupon_code }}</p>"))
     body = response.get_data(as_text=True)
@@ -136,9 +99,9 @@ def test_an_unknown_placeholder_is_shown_with_its_line(app, marketer_client):
 
 
 def test_custom_fields_of_contacts_are_known_and_others_are_not(app, marketer_client):
-    make_contact(app, city="Oslo")
-    make_tracking_url(app)
-    template_id = make_template(app)
+    a_contact("ann@example.org", "Ann", city="Oslo")
+    a_tracking_url()
+    template_id = a_template().id
     known = marketer_client.post(f"/templates/{template_id}/render", data=editor_form(html=HTML), htmx=True)
     assert "No problems found" in known.get_data(as_text=True)
     unknown = marketer_client.post(f"/templates/{template_id}/render", htmx=True,
@@ -151,10 +114,10 @@ def test_custom_fields_of_contacts_are_known_and_others_are_not(app, marketer_cl
 # --- preview ---------------------------------------------------------------------------
 
 def test_preview_renders_the_chosen_contact_in_a_sandboxed_document(app, marketer_client):
-    make_tracking_url(app)
-    make_contact(app, "bob@example.org", "Bob", city="Bergen")
-    ann = make_contact(app, "ann@example.org", "Ann", city="Oslo")
-    template_id = make_template(app, html=HTML)
+    a_tracking_url()
+    a_contact("bob@example.org", "Bob", city="Bergen")
+    ann = a_contact("ann@example.org", "Ann", city="Oslo").id
+    template_id = a_template(html=HTML).id
     response = marketer_client.get(f"/templates/{template_id}/preview?contact={ann}")
     assert response.headers["Content-Security-Policy"] == \
         "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; sandbox"
@@ -168,7 +131,7 @@ def test_preview_renders_the_chosen_contact_in_a_sandboxed_document(app, markete
 
 
 def test_editor_iframe_is_sandboxed_without_scripts_or_same_origin(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     page = marketer_client.get(f"/templates/{template_id}").get_data(as_text=True)
     iframe = re.search(r"<iframe[^>]*>", page).group()
     assert " sandbox " in iframe and "allow-" not in iframe
@@ -176,8 +139,8 @@ def test_editor_iframe_is_sandboxed_without_scripts_or_same_origin(app, marketer
 
 
 def test_live_render_stores_the_draft_that_the_iframe_then_shows(app, marketer_client):
-    make_contact(app)
-    template_id = make_template(app)
+    a_contact("ann@example.org", "Ann")
+    template_id = a_template().id
     response = marketer_client.post(f"/templates/{template_id}/render", htmx=True,
                                     data=editor_form(subject="Draft for {{ contact.first_name }}", html="<p>Unsaved {{ contact.email }}</p>"))
     fragment = response.get_data(as_text=True)
@@ -191,9 +154,9 @@ def test_live_render_stores_the_draft_that_the_iframe_then_shows(app, marketer_c
 
 
 def test_contact_search_picks_the_preview_contact_and_text_view_shows_the_text_part(app, marketer_client):
-    make_contact(app, "ann@example.org", "Ann")
-    make_contact(app, "zoe@example.org", "Zoe")
-    template_id = make_template(app)
+    a_contact("ann@example.org", "Ann")
+    a_contact("zoe@example.org", "Zoe")
+    template_id = a_template().id
     response = marketer_client.post(f"/templates/{template_id}/render", htmx=True,
                                     data=dict(editor_form(text="Plain hello {{ contact.first_name }}"), contact_q="zoe", view="text"))
     body = response.get_data(as_text=True)
@@ -202,10 +165,10 @@ def test_contact_search_picks_the_preview_contact_and_text_view_shows_the_text_p
 
 
 def test_contact_search_suggests_matching_emails(app, marketer_client):
-    make_contact(app, "ann@example.org", "Ann")
-    make_contact(app, "anna@example.org", "Anna")
-    make_contact(app, "zoe@example.org", "Zoe")
-    template_id = make_template(app)
+    a_contact("ann@example.org", "Ann")
+    a_contact("anna@example.org", "Anna")
+    a_contact("zoe@example.org", "Zoe")
+    template_id = a_template().id
     body = marketer_client.post(f"/templates/{template_id}/render", htmx=True,
                                 data=dict(editor_form(), contact_q="ann")).get_data(as_text=True)
     options = re.search(r'<datalist id="contact-options" hx-swap-oob="true">(.*?)</datalist>', body, re.S).group(1)
@@ -213,27 +176,27 @@ def test_contact_search_suggests_matching_emails(app, marketer_client):
 
 
 def test_mobile_view_narrows_the_preview(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     body = marketer_client.post(f"/templates/{template_id}/render", htmx=True,
                                 data=dict(editor_form(), view="mobile")).get_data(as_text=True)
     assert "preview-frame preview-mobile" in body
 
 
 def test_without_contacts_the_preview_uses_a_sample_contact(app, marketer_client):
-    template_id = make_template(app, html="<p>Hi {{ contact.first_name }}</p>")
+    template_id = a_template(html="<p>Hi {{ contact.first_name }}</p>").id
     page = marketer_client.get(f"/templates/{template_id}").get_data(as_text=True)
     assert "No contacts yet: previewing with a sample contact" in page
     assert "Hi Sample" in marketer_client.get(f"/templates/{template_id}/preview").get_data(as_text=True)
 
 
 def test_preview_of_a_broken_template_lists_its_problems(app, marketer_client):
-    template_id = make_template(app, html="{{ nope }}")
+    template_id = a_template(html="{{ nope }}").id
     html = marketer_client.get(f"/templates/{template_id}/preview").get_data(as_text=True)
     assert "html, line 1: unknown placeholder" in html
 
 
 def test_script_in_a_template_cannot_run_in_the_preview(app, marketer_client):
-    template_id = make_template(app, html="<p>x</p><script>alert(1)</script>")
+    template_id = a_template(html="<p>x</p><script>alert(1)</script>").id
     response = marketer_client.get(f"/templates/{template_id}/preview")
     assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'none' applies
     assert response.headers["Content-Security-Policy"].endswith("sandbox")
@@ -242,7 +205,7 @@ def test_script_in_a_template_cannot_run_in_the_preview(app, marketer_client):
 # --- duplicate, delete, page vs fragment -----------------------------------------------
 
 def test_duplicate_copies_content_under_a_new_name(app, marketer_client):
-    template_id = make_template(app, html="<p>Original</p>")
+    template_id = a_template(html="<p>Original</p>").id
     first = marketer_client.post(f"/templates/{template_id}/duplicate")
     second = marketer_client.post(f"/templates/{template_id}/duplicate")
     assert first.status_code == second.status_code == 303
@@ -254,7 +217,7 @@ def test_duplicate_copies_content_under_a_new_name(app, marketer_client):
 
 
 def test_delete_removes_the_template_and_its_versions(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     response = marketer_client.delete(f"/templates/{template_id}", htmx=True)
     assert response.headers["HX-Redirect"] == "/templates"
     assert marketer_client.get(f"/templates/{template_id}").status_code == 404
@@ -262,14 +225,14 @@ def test_delete_removes_the_template_and_its_versions(app, marketer_client):
 
 
 def test_editor_answers_a_page_or_the_form_fragment(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     assert "<html" in marketer_client.get(f"/templates/{template_id}").get_data(as_text=True)
     fragment = marketer_client.post(f"/templates/{template_id}", data=editor_form(), htmx=True).get_data(as_text=True)
     assert "<html" not in fragment and fragment.lstrip().startswith('<form id="template-form"')
 
 
 def test_pages_need_a_login(client, app):
-    template_id = make_template(app)
+    template_id = a_template().id
     for url in ("/templates", f"/templates/{template_id}", f"/templates/{template_id}/preview", "/tracking-urls"):
         assert client.get(url).status_code in (302, 401)
 
@@ -292,7 +255,7 @@ def test_tracking_url_destination_must_be_an_absolute_web_address(marketer_clien
 
 
 def test_tracking_url_names_are_unique_and_quote_free(app, marketer_client):
-    make_tracking_url(app)
+    a_tracking_url()
     taken = marketer_client.post("/tracking-urls", data={"name": "pricing", "url": "https://example.com/x"})
     assert taken.status_code == 422 and "already exists" in taken.get_data(as_text=True)
     quoted = marketer_client.post("/tracking-urls", data={"name": 'Say "hi"', "url": "https://example.com/x"})
@@ -300,7 +263,7 @@ def test_tracking_url_names_are_unique_and_quote_free(app, marketer_client):
 
 
 def test_tracking_url_edit_and_delete(app, marketer_client):
-    make_tracking_url(app)
+    a_tracking_url()
     with app.app_context():
         tracking_url_id = db.session.scalar(db.select(TrackingUrl.id))
     assert "Edit “Pricing”" in marketer_client.get(f"/tracking-urls/{tracking_url_id}").get_data(as_text=True)

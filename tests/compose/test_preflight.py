@@ -1,7 +1,8 @@
 """Preflight lint: before any send, the marketer sees what hurts delivery, readers or the law, and why."""
 import pytest
 
-from tests.conftest import screenshot
+from tests.browser import log_in, screenshot
+from tests.factories import a_template
 from webapp.compose.preflight import preflight
 from webapp.settings.models import AppSettings
 
@@ -266,16 +267,9 @@ def test_editor_draft_findings_are_grouped_by_severity_with_why_and_where(app, m
     assert 'data-goto-part="html" data-goto-line="7"' in body
 
 
-def test_saved_template_preflight_page_and_fragment(app, marketer_client):
-    from webapp.compose.models import Template
-    from webapp.extensions import db
-
-    with app.app_context():
-        template = Template(name="Autumn", subject="HUGE AUTUMN SALE STARTS NOW", html=CLEAN_HTML, text=CLEAN_TEXT,
-                            from_email="news@example.com")
-        db.session.add(template)
-        db.session.commit()
-        template_id = template.id
+def test_saved_template_preflight_page_and_fragment(marketer_client):
+    template_id = a_template(name="Autumn", subject="HUGE AUTUMN SALE STARTS NOW", html=CLEAN_HTML, text=CLEAN_TEXT,
+                             from_email="news@example.com").id
     page = marketer_client.get(f"/templates/{template_id}/preflight").get_data(as_text=True)
     assert "<html" in page and "Preflight: Autumn" in page and "The subject is in capital letters" in page
     fragment = marketer_client.get(f"/templates/{template_id}/preflight", htmx=True).get_data(as_text=True)
@@ -291,19 +285,11 @@ def test_preflight_needs_a_login(client, marketer):
 
 
 @pytest.mark.browser
-def test_marketer_reads_the_preflight_checklist(page, live_server, app, marketer):
-    from tests.settings.test_browser_settings import log_in
-    from webapp.compose.models import Template
-    from webapp.extensions import db
-
-    with app.app_context():
-        template = Template(name="Autumn launch", subject="LAST CHANCE FOR AUTUMN!!!", text="",
-                            html=page_with('<img src="https://cdn.example.com/b.png">\n'
-                                           '<a href="https://bit.ly/3xyz">www.example.org</a>\n{{ coupon }}'))
-        db.session.add(template)
-        db.session.commit()
-        template_id = template.id
-    log_in(page, "marketer@example.com", "correct horse battery")
+def test_marketer_reads_the_preflight_checklist(page, marketer):
+    template_id = a_template(name="Autumn launch", subject="LAST CHANCE FOR AUTUMN!!!", text="",
+                             html=page_with('<img src="https://cdn.example.com/b.png">\n'
+                                            '<a href="https://bit.ly/3xyz">www.example.org</a>\n{{ coupon }}')).id
+    log_in(page, "marketer@example.com")
     page.goto(f"/templates/{template_id}/preflight")
     page.get_by_role("heading", name="Must fix before sending").wait_for()
     screenshot(page, "preflight")

@@ -4,8 +4,9 @@ import subprocess
 
 import pytest
 
-from tests.conftest import _free_port
-from tests.compose.test_pages import editor_form, make_contact, make_template, make_tracking_url
+from tests.compose.helpers import editor_form
+from tests.factories import a_contact, a_template, a_tracking_url
+from tests.machine import free_port
 from webapp.compose.send_test import parse_addresses
 from webapp.extensions import db
 from webapp.outbox.reader import list_messages
@@ -25,9 +26,9 @@ def send(client, template_id, addresses, contact=None, **form):
 
 
 def test_marketer_sends_a_test_that_arrives_marked_with_tracking(app, marketer_client, smtp_catcher):
-    make_tracking_url(app)
-    ann = make_contact(app, "ann@example.org", "Ann")
-    template_id = make_template(app)
+    a_tracking_url()
+    ann = a_contact("ann@example.org", "Ann").id
+    template_id = a_template().id
     response = send(marketer_client, template_id, "me@example.com,\nBoss@Example.COM", contact=ann,
                     subject="Sale for {{ contact.first_name }}", html=HTML, from_name="Shop", from_email="shop@example.com",
                     reply_to="help@example.com")
@@ -56,7 +57,7 @@ def test_test_uses_the_settings_identity_when_the_template_has_none(app, admin_c
     with app.app_context():
         get_settings().from_email, get_settings().from_name = "news@example.com", "Example News"
         db.session.commit()
-    template_id = make_template(app)
+    template_id = a_template(subject="Hello {{ contact.first_name }}", from_name="", from_email="").id
     assert send(admin_client, template_id, "me@example.com").status_code == 200
     (message,) = caught(app)
     assert message.message["From"] == "Example News <news@example.com>"
@@ -74,14 +75,14 @@ def test_test_messages_are_dkim_signed_when_a_key_is_set(app, admin_client, smtp
         settings = get_settings()
         settings.dkim_domain, settings.dkim_selector, settings.dkim_private_key = "example.com", "mailroom", pem
         db.session.commit()
-    assert send(admin_client, make_template(app), "me@example.com").status_code == 200
+    assert send(admin_client, a_template().id, "me@example.com").status_code == 200
     (message,) = caught(app)
     signature = str(message.message["DKIM-Signature"])
     assert "d=example.com" in signature and "s=mailroom" in signature
 
 
 def test_invalid_addresses_are_named_one_by_one_and_nothing_is_sent(app, marketer_client, smtp_catcher):
-    template_id = make_template(app)
+    template_id = a_template().id
     response = send(marketer_client, template_id, "good@example.com, not-an-address, bob@@example.com")
     assert response.status_code == 422
     body = response.get_data(as_text=True)
@@ -90,13 +91,13 @@ def test_invalid_addresses_are_named_one_by_one_and_nothing_is_sent(app, markete
 
 
 def test_no_address_is_an_error(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
     response = send(marketer_client, template_id, "  ")
     assert response.status_code == 422 and "Enter at least one address." in response.get_data(as_text=True)
 
 
 def test_a_template_with_problems_is_not_sent(app, marketer_client, smtp_catcher):
-    template_id = make_template(app)
+    template_id = a_template().id
     response = send(marketer_client, template_id, "me@example.com", html="<p>{{ oops }}</p>")
     assert response.status_code == 422
     assert "unknown placeholder" in response.get_data(as_text=True)
@@ -108,9 +109,9 @@ def test_a_closed_port_becomes_a_message_not_a_500(app, admin_client):
 
     with app.app_context():
         settings = get_settings()
-        settings.smtp_host, settings.smtp_port, settings.smtp_security = "127.0.0.1", _free_port(), "none"
+        settings.smtp_host, settings.smtp_port, settings.smtp_security = "127.0.0.1", free_port(), "none"
         db.session.commit()
-    template_id = make_template(app)
+    template_id = a_template().id
     response = send(admin_client, template_id, "me@example.com, you@example.com")
     assert response.status_code == 200
     body = response.get_data(as_text=True)

@@ -1,22 +1,12 @@
 """Deleting a template that mass emails used: refused while one will still send it, archived once they are done."""
 import pytest
 
-from tests.conftest import screenshot
-from tests.audience.test_browser_contacts import log_in
-from tests.audience.test_browser_lists import settled
-from tests.compose.test_pages import make_template, versions
-from webapp.compose.models import Template, TemplateVersion
+from tests.browser import log_in, screenshot, settled
+from tests.compose.helpers import versions
+from tests.factories import a_mass_email, a_recipient, a_template, a_template_version
+from webapp.compose.models import Template
 from webapp.extensions import db
-from webapp.sending.models import MassEmail, Recipient
-
-
-def a_mass_email(app, template_id, state, name="June news", kind="standard"):
-    with app.app_context():
-        version_id = db.session.scalar(db.select(TemplateVersion.id).where(TemplateVersion.template_id == template_id))
-        mail = MassEmail(name=name, template_version_id=version_id, state=state, kind=kind)
-        db.session.add(mail)
-        db.session.commit()
-        return mail.id
+from webapp.sending.models import MassEmail
 
 
 def archived_at(app, template_id):
@@ -25,8 +15,8 @@ def archived_at(app, template_id):
 
 
 def test_template_sent_by_a_mass_email_is_archived_and_its_versions_kept(app, marketer_client):
-    template_id = make_template(app, html="<p>What was sent</p>")
-    mail_id = a_mass_email(app, template_id, "sent")
+    template_id = a_template(html="<p>What was sent</p>").id
+    mail_id = a_mass_email(template=template_id, state="sent").id
 
     response = marketer_client.delete(f"/templates/{template_id}", htmx=True)
 
@@ -41,9 +31,9 @@ def test_template_sent_by_a_mass_email_is_archived_and_its_versions_kept(app, ma
 
 
 def test_an_archived_template_is_not_offered_and_its_name_is_free_again(app, marketer_client):
-    template_id = make_template(app)
-    make_template(app, name="Autumn news")
-    a_mass_email(app, template_id, "cancelled")
+    template_id = a_template().id
+    a_template(name="Autumn news")
+    a_mass_email(template=template_id, state="cancelled")
     marketer_client.delete(f"/templates/{template_id}", htmx=True)
 
     picker = marketer_client.get("/mass-emails/new").get_data(as_text=True)
@@ -54,10 +44,10 @@ def test_an_archived_template_is_not_offered_and_its_name_is_free_again(app, mar
 
 
 def test_delete_is_refused_while_an_unfinished_mass_email_would_send_it(app, marketer_client):
-    template_id = make_template(app)
-    a_mass_email(app, template_id, "draft", name="July news")
-    a_mass_email(app, template_id, "sent", name="June news")
-    a_mass_email(app, template_id, "scheduled", name="August news")
+    template_id = a_template().id
+    a_mass_email("July news", template=template_id, state="draft")
+    a_mass_email("June news", template=template_id, state="sent")
+    a_mass_email("August news", template=template_id, state="scheduled")
 
     response = marketer_client.delete(f"/templates/{template_id}", htmx=True)
 
@@ -69,12 +59,10 @@ def test_delete_is_refused_while_an_unfinished_mass_email_would_send_it(app, mar
 
 
 def test_template_a_drip_sent_before_switching_templates_is_archived(app, marketer_client):
-    old_id, new_id = make_template(app, name="Old"), make_template(app, name="New")
-    drip_id = a_mass_email(app, new_id, "sending", kind="drip")
-    with app.app_context():
-        old_version = db.session.scalar(db.select(TemplateVersion.id).where(TemplateVersion.template_id == old_id))
-        db.session.add(Recipient(mass_email_id=drip_id, email="a@example.com", status="sent", template_version_id=old_version))
-        db.session.commit()
+    old_version = a_template_version(a_template(name="Old"))
+    drip = a_mass_email(template=a_template(name="New"), state="sending", kind="drip")
+    a_recipient(drip, "a@example.com", status="sent", template_version_id=old_version.id)  # sent before the switch
+    old_id = old_version.template_id
 
     marketer_client.delete(f"/templates/{old_id}", htmx=True)
 
@@ -82,7 +70,7 @@ def test_template_a_drip_sent_before_switching_templates_is_archived(app, market
 
 
 def test_template_no_mass_email_used_is_deleted_with_its_versions(app, marketer_client):
-    template_id = make_template(app)
+    template_id = a_template().id
 
     marketer_client.delete(f"/templates/{template_id}", htmx=True)
 
@@ -93,9 +81,9 @@ def test_template_no_mass_email_used_is_deleted_with_its_versions(app, marketer_
 
 @pytest.mark.browser
 def test_in_a_browser_delete_is_refused_then_archives_once_the_mass_email_is_done(app, page, marketer):
-    template_id = make_template(app)
-    mail_id = a_mass_email(app, template_id, "draft", name="July news")
-    log_in(page)
+    template_id = a_template().id
+    mail_id = a_mass_email("July news", template=template_id, state="draft").id
+    log_in(page, "marketer@example.com")
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"/templates/{template_id}")
     page.get_by_role("button", name="Delete").click()

@@ -2,52 +2,23 @@
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from tests.sending.test_models import a_template_version
-from webapp.audience.models import Contact, Suppression
+from tests.factories import a_mass_email, a_suppression
+from tests.sending.helpers import row, statuses
+from webapp.audience.models import Suppression
 from webapp.common.queues import redis_connection
 from webapp.extensions import db
 from webapp.sending.batches import claim_batch, recover_expired_claims, settle_claim
 from webapp.sending.journal import Entry, Journal, fold
-from webapp.sending.models import MassEmail, Recipient
+from webapp.sending.models import Recipient
 
 NOW = datetime(2026, 6, 1, 12, 0)
 LEASE = 600
 
 
-def a_sending_mass_email(count, domain="example.com", **fields):
-    """A mass email in state 'sending' with `count` queued recipients p0@domain, p1@domain, ..."""
-    mail = MassEmail(name="June news", template_version_id=a_template_version().id, state="sending", **fields)
-    db.session.add(mail)
-    db.session.flush()
-    emails = [f"p{n}@{domain}" for n in range(count)]
-    db.session.execute(insert(Contact), [
-        {"email": email, "email_domain": domain, "first_name": f"Person {n}", "custom_fields": {"plan": "gold"}}
-        for n, email in enumerate(emails)
-    ])
-    contacts = db.session.execute(select(Contact.id, Contact.email).where(Contact.email.in_(emails))).all()
-    db.session.execute(insert(Recipient), [
-        {"mass_email_id": mail.id, "contact_id": contact_id, "email": email} for contact_id, email in contacts
-    ])
-    db.session.commit()
-    return mail.id
-
-
-def statuses(mass_email_id):
-    """{email: status} of the mass email's recipients."""
-    return dict(db.session.execute(
-        select(Recipient.email, Recipient.status).where(Recipient.mass_email_id == mass_email_id)
-    ).all())
-
-
-def row(email):
-    db.session.expire_all()
-    return db.session.scalar(select(Recipient).where(Recipient.email == email))
-
-
 def test_a_claim_takes_due_rows_in_id_order_and_leases_them(ctx):
-    mail_id = a_sending_mass_email(5)
+    mail_id = a_mass_email(state="sending", recipients=5).id
 
     token, ids = claim_batch(mail_id, 3, LEASE, NOW)
 
@@ -59,7 +30,7 @@ def test_a_claim_takes_due_rows_in_id_order_and_leases_them(ctx):
 
 
 def test_deferred_rows_are_claimed_only_once_their_retry_is_due(ctx):
-    mail_id = a_sending_mass_email(2)
+    mail_id = a_mass_email(state="sending", recipients=2).id
     db.session.execute(Recipient.__table__.update().where(Recipient.email == "p0@example.com")
                        .values(status="deferred", next_attempt_at=NOW + timedelta(minutes=5)))
     db.session.commit()
@@ -69,7 +40,7 @@ def test_deferred_rows_are_claimed_only_once_their_retry_is_due(ctx):
 
 
 def test_two_claimers_at_once_never_get_the_same_recipient(app, ctx):
-    mail_id = a_sending_mass_email(500)
+    mail_id = a_mass_email(state="sending", recipients=500).id
     results, errors = [], []
     start = threading.Barrier(4)
 
@@ -97,7 +68,7 @@ def test_two_claimers_at_once_never_get_the_same_recipient(app, ctx):
 
 
 def test_an_expired_claim_that_never_sent_goes_back_to_the_queue_and_is_claimed_again(ctx):
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
     _, first = claim_batch(mail_id, 3, LEASE, NOW)
 
     assert claim_batch(mail_id, 3, LEASE, NOW + timedelta(seconds=LEASE - 1))[1] == []  # lease still running
@@ -107,7 +78,7 @@ def test_an_expired_claim_that_never_sent_goes_back_to_the_queue_and_is_claimed_
 
 
 def test_recovery_does_not_touch_a_claim_whose_lease_is_running(ctx):
-    mail_id = a_sending_mass_email(2)
+    mail_id = a_mass_email(state="sending", recipients=2).id
     claim_batch(mail_id, 2, LEASE, NOW)
 
     assert recover_expired_claims(NOW + timedelta(seconds=LEASE - 1)) == []
@@ -115,7 +86,7 @@ def test_recovery_does_not_touch_a_claim_whose_lease_is_running(ctx):
 
 
 def test_the_journal_folds_into_the_rows_in_bulk_and_is_then_emptied(ctx):
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
     token, (sent_id, deferred_id, bounced_id) = claim_batch(mail_id, 3, LEASE, NOW)
     journal = Journal(redis_connection(), token)
     retry_at = NOW + timedelta(minutes=5)
@@ -136,9 +107,8 @@ def test_the_journal_folds_into_the_rows_in_bulk_and_is_then_emptied(ctx):
 
 
 def test_a_hard_bounce_of_an_already_suppressed_address_folds_without_error(ctx):
-    mail_id = a_sending_mass_email(1)
-    db.session.add(Suppression(email="p0@example.com", reason="manual"))
-    db.session.commit()
+    mail_id = a_mass_email(state="sending", recipients=1).id
+    a_suppression("p0@example.com", reason="manual")
     token, (rid,) = claim_batch(mail_id, 1, LEASE, NOW)
     journal = Journal(redis_connection(), token)
     journal.advance({rid: Entry("bounced", NOW, "<c@x>", "550 5.1.1 User unknown", bounce_kind="hard")})
@@ -149,7 +119,7 @@ def test_a_hard_bounce_of_an_already_suppressed_address_folds_without_error(ctx)
 
 
 def test_folding_twice_after_a_crash_between_commit_and_cleanup_changes_nothing(ctx):
-    mail_id = a_sending_mass_email(1)
+    mail_id = a_mass_email(state="sending", recipients=1).id
     token, (rid,) = claim_batch(mail_id, 1, LEASE, NOW)
     journal = Journal(redis_connection(), token)
     journal.advance({rid: Entry("sent", NOW, "<a@x>", "250 Ok")})
@@ -165,7 +135,7 @@ def test_folding_twice_after_a_crash_between_commit_and_cleanup_changes_nothing(
 
 def test_a_crashed_batch_is_recovered_sent_unconfirmed_or_requeued(ctx):
     """The batch got a 250 for p0, was killed while p1's message was in flight, never reached p2."""
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
     token, (p0, p1, p2) = claim_batch(mail_id, 3, LEASE, NOW)
     journal = Journal(redis_connection(), token)
     journal.advance({}, (p0, "<p0@x>"))
@@ -182,7 +152,7 @@ def test_a_crashed_batch_is_recovered_sent_unconfirmed_or_requeued(ctx):
 
 
 def test_an_unconfirmed_recipient_is_never_claimed_again(ctx):
-    mail_id = a_sending_mass_email(1)
+    mail_id = a_mass_email(state="sending", recipients=1).id
     token, (rid,) = claim_batch(mail_id, 1, LEASE, NOW)
     Journal(redis_connection(), token).advance({}, (rid, "<p0@x>"))
     later = NOW + timedelta(seconds=LEASE + 1)
@@ -192,7 +162,7 @@ def test_an_unconfirmed_recipient_is_never_claimed_again(ctx):
 
 
 def test_a_lost_connection_before_data_puts_the_in_flight_recipient_back_in_the_queue(ctx):
-    mail_id = a_sending_mass_email(2)
+    mail_id = a_mass_email(state="sending", recipients=2).id
     token, (p0, _) = claim_batch(mail_id, 2, LEASE, NOW)
     Journal(redis_connection(), token).advance({}, (p0, "<p0@x>"))
 
@@ -203,7 +173,7 @@ def test_a_lost_connection_before_data_puts_the_in_flight_recipient_back_in_the_
 
 
 def test_a_released_retry_stays_deferred_with_its_time(ctx):
-    mail_id = a_sending_mass_email(1)
+    mail_id = a_mass_email(state="sending", recipients=1).id
     db.session.execute(Recipient.__table__.update().values(status="deferred", next_attempt_at=NOW))
     db.session.commit()
     token, _ = claim_batch(mail_id, 1, LEASE, NOW)

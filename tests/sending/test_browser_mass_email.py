@@ -2,10 +2,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot
-from tests.audience.test_browser_lists import settled
-from tests.settings.test_browser_settings import log_in
-from tests.sending.test_lifecycle import a_draft, a_list, a_template
+from tests.browser import log_in, screenshot, settled
+from tests.factories import a_draft, a_list, a_template
 from webapp.common.clock import utcnow
 from webapp.extensions import db
 from webapp.outbox.reader import list_messages
@@ -16,12 +14,12 @@ pytestmark = pytest.mark.browser
 
 
 def test_create_confirm_send_and_watch_a_mass_email_reach_everyone(page, app, marketer, worker, smtp_catcher):
+    a_template(name="Summer sale", subject="Summer sale")
+    a_list("Customers", [f"customer{n}@example.com" for n in range(30)])
     with app.app_context():
-        a_template("Summer sale")
-        a_list("Customers", [f"customer{n}@example.com" for n in range(30)])
         get_settings().batch_size = 10  # three batches, so the bar moves in steps
         db.session.commit()
-    log_in(page, "marketer@example.com", "correct horse battery")
+    log_in(page, "marketer@example.com")
 
     page.get_by_role("link", name="Mass emails", exact=True).click()
     page.get_by_text("No mass emails yet").wait_for()
@@ -65,10 +63,10 @@ def test_create_confirm_send_and_watch_a_mass_email_reach_everyone(page, app, ma
 
 def test_pause_resume_and_cancel_a_send_from_its_progress_page(page, app, marketer):
     # No worker runs here: the send stays at 0%, so every button can be tried on it.
+    mail_id = a_draft([a_list("Customers", [f"customer{n}@example.com" for n in range(12)])]).id
     with app.app_context():
-        mail_id = a_draft([a_list("Customers", [f"customer{n}@example.com" for n in range(12)])])
         lifecycle.start_mass_email(mail_id, utcnow())
-    log_in(page, "marketer@example.com", "correct horse battery")
+    log_in(page, "marketer@example.com")
     page.goto(f"/mass-emails/{mail_id}")
     expect(page.locator('[data-state="sending"]')).to_be_visible()
 
@@ -89,10 +87,9 @@ def test_pause_resume_and_cancel_a_send_from_its_progress_page(page, app, market
 
 
 def test_start_a_drip_watch_it_send_one_at_a_time_and_edit_its_schedule(page, app, marketer, worker, smtp_catcher):
-    with app.app_context():
-        a_template("Welcome series")
-        a_list("Trial users", [f"trial{n}@example.com" for n in range(3)])
-    log_in(page, "marketer@example.com", "correct horse battery")
+    a_template(name="Welcome series", subject="Welcome series")
+    a_list("Trial users", [f"trial{n}@example.com" for n in range(3)])
+    log_in(page, "marketer@example.com")
 
     page.goto("/mass-emails/new")
     page.get_by_label("Name", exact=True).fill("Welcome drip")

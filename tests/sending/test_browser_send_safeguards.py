@@ -3,10 +3,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from tests.conftest import screenshot
-from tests.audience.test_browser_lists import settled
-from tests.settings.test_browser_settings import log_in
-from tests.sending.test_lifecycle import a_draft, a_list
+from tests.browser import log_in, screenshot, settled
+from tests.factories import a_draft, a_list
 from webapp.common.clock import utcnow
 from webapp.extensions import db
 from webapp.sending import lifecycle
@@ -17,10 +15,10 @@ pytestmark = pytest.mark.browser
 
 def a_started_send(app, people=12):
     """No worker runs here: the send stays where the test puts it."""
+    mail_id = a_draft([a_list("Customers", [f"customer{n}@example.com" for n in range(people)])]).id
     with app.app_context():
-        mail_id = a_draft([a_list("Customers", [f"customer{n}@example.com" for n in range(people)])])
         lifecycle.start_mass_email(mail_id, utcnow())
-        return mail_id
+    return mail_id
 
 
 def test_a_send_paused_by_a_burst_of_refusals_says_why(page, app, marketer):
@@ -30,7 +28,7 @@ def test_a_send_paused_by_a_burst_of_refusals_says_why(page, app, marketer):
             state="paused", failure_reason="Paused automatically: 46 of the last 50 messages were refused; most said: "
                                            "554 5.7.1 Service unavailable; client host [192.0.2.7] blocked using zen.spamhaus.org"))
         db.session.commit()
-    log_in(page, "marketer@example.com", "correct horse battery")
+    log_in(page, "marketer@example.com")
 
     page.goto(f"/mass-emails/{mail_id}")
 
@@ -50,7 +48,7 @@ def test_send_the_unconfirmed_again_after_confirming(page, app, marketer):
                            .values(status="unconfirmed"))
         db.session.execute(update(MassEmail).values(state="sent", finished_at=utcnow()))
         db.session.commit()
-    log_in(page, "marketer@example.com", "correct horse battery")
+    log_in(page, "marketer@example.com")
     page.goto(f"/mass-emails/{mail_id}")
     expect(page.locator('[data-count="unconfirmed"]')).to_contain_text("2 unconfirmed")
     settled(page)

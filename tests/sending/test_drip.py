@@ -2,17 +2,16 @@
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from tests.smtp_servers import ScriptedSmtpServer
-from tests.sending.test_batches import statuses
-from tests.sending.test_lifecycle import a_list, a_template
-from tests.sending.test_sender import (
-    SlowServer, assert_nobody_got_two_messages, kill, mass_email, received, recover_dead_batches, use_server, wait_for,
+from tests.factories import a_draft, a_list, a_template
+from tests.sending.helpers import (
+    SlowServer, assert_nobody_got_two_messages, kill, mass_email, received, recover_dead_batches, statuses, use_server,
+    wait_for,
 )
 from webapp.common.clock import utcnow
 from webapp.common.queues import queue
+from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending import drip, lifecycle
 from webapp.sending.drip_schedule import DripSchedule
@@ -21,17 +20,17 @@ from webapp.sending.models import MassEmail, Recipient
 EVERY_MINUTE = DripSchedule(60)
 
 
-@pytest.fixture
-def server():
-    with ScriptedSmtpServer() as smtp:
-        yield smtp
-
-
 def a_sending_drip(count, schedule=EVERY_MINUTE, now=None):
+    """The id of a drip started `now` to d0@example.com, d1@example.com...; its subject is "June news"."""
     emails = [f"d{n}@example.com" for n in range(count)]
-    draft = lifecycle.create_draft(None, "Onboarding drip", a_template().id, [a_list("Trial users", emails)], [],
-                                   drip_schedule=schedule)
+    draft = a_draft([a_list("Trial users", emails)], template=a_template(subject="June news"), name="Onboarding drip",
+                    drip_schedule=schedule)
     return lifecycle.start_mass_email(draft.id, now or utcnow()).id
+
+
+def template_of(mail_id):
+    """The template the drip sends, to edit it."""
+    return db.session.get(Template, mass_email(mail_id).template_version.template_id)
 
 
 def scheduled_ticks():
@@ -127,7 +126,7 @@ def test_an_edit_changes_the_content_and_schedule_for_unsent_recipients_only(ctx
     use_server(server)
     mail_id = a_sending_drip(3)
     drip.tick(mail_id, due(mail_id), utcnow())
-    template = a_template()
+    template = template_of(mail_id)
     template.subject = "Welcome, second edition"
     db.session.commit()
 
@@ -213,7 +212,7 @@ def test_a_real_worker_keeps_the_interval_honours_pause_and_resume_and_sends_edi
     time.sleep(interval * 2.5)  # several intervals: a tick that ignored the pause would have sent by now
     assert len(sent_times(mail_id)) == paused_with == len(server.deliveries)
 
-    template = a_template()
+    template = template_of(mail_id)
     template.subject = "After the edit"
     db.session.commit()
     lifecycle.edit_drip(mail_id, DripSchedule(interval), template.id, utcnow())

@@ -1,7 +1,8 @@
 """The drip's pages: creating one with its schedule, the progress page's next send, and the edit form."""
 import pytest
 
-from tests.sending.test_mass_email_pages import only_mass_email, setup_send
+from tests.factories import a_list, a_template
+from tests.sending.helpers import only_mass_email
 from webapp.common.clock import utcnow
 from webapp.compose.models import Template
 from webapp.extensions import db
@@ -14,7 +15,7 @@ A_DRIP = {"name": "Onboarding", "when": "now", "kind": "drip", "interval": "3", 
 
 
 def test_a_new_drip_keeps_its_schedule(app, marketer_client):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
 
     response = marketer_client.post("/mass-emails", data={**A_DRIP, "template_id": template_id, "list_ids": [list_id]})
 
@@ -25,7 +26,7 @@ def test_a_new_drip_keeps_its_schedule(app, marketer_client):
 
 
 def test_a_standard_mass_email_ignores_the_drip_fields(app, marketer_client):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
 
     marketer_client.post("/mass-emails", data={**A_DRIP, "kind": "standard", "days": [], "template_id": template_id,
                                                "list_ids": [list_id]})
@@ -42,7 +43,7 @@ def test_a_standard_mass_email_ignores_the_drip_fields(app, marketer_client):
     ({"timezone": "Mars/Olympus"}, b"Not a valid choice"),
 ])
 def test_a_drip_with_an_impossible_schedule_is_shown_again_with_the_reason(app, marketer_client, change, message):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
 
     response = marketer_client.post("/mass-emails", data={**A_DRIP, **change, "template_id": template_id,
                                                           "list_ids": [list_id]})
@@ -52,7 +53,7 @@ def test_a_drip_with_an_impossible_schedule_is_shown_again_with_the_reason(app, 
 
 
 def a_started_drip(app, schedule=DripSchedule(180, timezone="Europe/Berlin")):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         draft = lifecycle.create_draft(None, "Onboarding", template_id, [list_id], [], drip_schedule=schedule)
         return lifecycle.start_mass_email(draft.id, utcnow()).id
@@ -117,7 +118,7 @@ def test_a_finished_drip_cannot_be_edited(app, marketer_client):
 
 
 def test_only_drips_have_an_edit_page(app, marketer_client):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         standard = lifecycle.create_draft(None, "June news", template_id, [list_id], []).id
 

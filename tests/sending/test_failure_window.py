@@ -1,12 +1,11 @@
 """A burst of refusals pauses the mass email by itself, saying what the server said; resume starts afresh."""
 from collections import Counter
 
-import pytest
 from sqlalchemy import select
 
+from tests.factories import a_mass_email
+from tests.sending.helpers import mass_email, received, send_until_done, statuses, use_server
 from tests.smtp_servers import ScriptedSmtpServer
-from tests.sending.test_batches import a_sending_mass_email, statuses
-from tests.sending.test_sender import mass_email, received, send_until_done, use_server
 from webapp.common.clock import utcnow
 from webapp.extensions import db
 from webapp.sending.lifecycle import resume_mass_email
@@ -15,12 +14,6 @@ from webapp.sending.sender import send_batch
 from webapp.settings.service import get_settings
 
 BLOCKED = "554 5.7.1 Service unavailable; client host [192.0.2.7] blocked using zen.spamhaus.org"
-
-
-@pytest.fixture
-def server():
-    with ScriptedSmtpServer() as smtp:
-        yield smtp
 
 
 def judge(percent=50, window=20):
@@ -42,7 +35,7 @@ def in_sending_order(mass_email_id):
 def test_a_burst_of_refusals_across_batches_pauses_the_mass_email_quoting_the_most_common_reply(ctx, server):
     use_server(server, batch_size=15)  # the window fills over two batches
     judge(percent=50, window=20)
-    mail_id = a_sending_mass_email(60)
+    mail_id = a_mass_email(state="sending", recipients=60).id
     in_order = in_sending_order(mail_id)
     for email in in_order[:14]:
         server.script(email, rcpt=f"550 5.7.1 <{email}>: Relay access denied")
@@ -63,7 +56,7 @@ def test_refusals_below_the_threshold_never_pause(ctx, server):
     use_server(server, batch_size=15)
     judge(percent=50, window=20)
     refuse(server, [f"p{n}@example.com" for n in range(0, 40, 3)], BLOCKED)  # one in three, spread out
-    mail_id = a_sending_mass_email(40)
+    mail_id = a_mass_email(state="sending", recipients=40).id
 
     send_until_done(mail_id)
 
@@ -75,7 +68,7 @@ def test_the_safeguard_turned_off_sends_through_any_refusals(ctx, server):
     use_server(server, batch_size=50)
     judge(percent=None)
     refuse(server, [f"p{n}@example.com" for n in range(30)], BLOCKED)
-    mail_id = a_sending_mass_email(30)
+    mail_id = a_mass_email(state="sending", recipients=30).id
 
     send_until_done(mail_id)
 
@@ -85,7 +78,7 @@ def test_the_safeguard_turned_off_sends_through_any_refusals(ctx, server):
 def test_resume_clears_the_reason_and_judges_only_new_attempts(ctx, server):
     use_server(server, batch_size=50)
     judge(percent=50, window=20)
-    mail_id = a_sending_mass_email(45)
+    mail_id = a_mass_email(state="sending", recipients=45).id
     in_order = in_sending_order(mail_id)
     refuse(server, in_order[:20], BLOCKED)
     send_batch(mail_id)
@@ -106,7 +99,7 @@ def test_a_server_that_stays_unreachable_pauses_the_mass_email_with_the_reason(c
     with ScriptedSmtpServer() as gone:
         use_server(gone)
     judge(percent=50, window=20)
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
 
     for _ in range(20):  # each batch tries once, then waits RECONNECT_SECONDS
         send_batch(mail_id)

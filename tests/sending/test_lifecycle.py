@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
+from tests.factories import a_draft, a_list, a_suppression, a_template
+from webapp.audience.models import Contact, ListMembership
 from webapp.common.queues import queue
-from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending import lifecycle
 from webapp.sending.lifecycle import LifecycleError
@@ -15,35 +15,6 @@ from webapp.sending.resolve import resolve_recipients
 from webapp.settings.service import get_settings
 
 NOW = datetime(2026, 6, 1, 12, 0)
-
-
-def a_list(name, emails):
-    """A target list whose members are new contacts with these addresses."""
-    target = TargetList(name=name)
-    db.session.add(target)
-    db.session.flush()
-    db.session.execute(insert(Contact), [{"email": e, "email_domain": e.split("@")[-1]} for e in emails])
-    ids = db.session.scalars(select(Contact.id).where(Contact.email.in_(emails))).all()
-    db.session.execute(insert(ListMembership), [{"list_id": target.id, "contact_id": i} for i in ids])
-    db.session.commit()
-    return target.id
-
-
-def a_template(subject="June news"):
-    """The template with this subject (made on first use)."""
-    template = db.session.scalar(select(Template).where(Template.name == subject))
-    if template is not None:
-        return template
-    template = Template(name=subject, subject=subject, html="<p>Hello {{ contact.first_name }}</p>", text=None,
-                        from_name="News", from_email="news@example.com", reply_to="")
-    db.session.add(template)
-    db.session.commit()
-    return template
-
-
-def a_draft(list_ids, excluding=(), template=None, **fields):
-    template = template or a_template()
-    return lifecycle.create_draft(None, "June news", template.id, list_ids, list(excluding), **fields).id
 
 
 def state(mass_email_id):
@@ -62,10 +33,11 @@ def set_state(mass_email_id, value):
 
 def test_a_new_draft_keeps_its_lists_and_a_snapshot_of_the_template(ctx):
     target, skip = a_list("Newsletter", ["a@example.com"]), a_list("Competitors", ["b@example.com"])
-    mail = db.session.get(MassEmail, a_draft([target], [skip], from_email="boss@example.com", campaign="Summer"))
+    mail = a_draft([target], [skip], template=a_template(subject="June news"), from_email="boss@example.com",
+                   campaign="Summer")
 
     assert mail.state == "draft" and mail.kind == "standard" and mail.campaign == "Summer"
-    assert {(l.list_id, l.excluding) for l in mail.lists} == {(target, False), (skip, True)}
+    assert {(l.list_id, l.excluding) for l in mail.lists} == {(target.id, False), (skip.id, True)}
     assert mail.template_version.subject == "June news"
     assert mail.list_size_all is None  # nothing is frozen before sending starts
 
@@ -73,7 +45,7 @@ def test_a_new_draft_keeps_its_lists_and_a_snapshot_of_the_template(ctx):
 def test_starting_resolves_recipients_and_queues_parallel_batches(ctx):
     get_settings().batch_size = 2
     db.session.commit()
-    mail_id = a_draft([a_list("Newsletter", [f"p{n}@example.com" for n in range(10)])])
+    mail_id = a_draft([a_list("Newsletter", [f"p{n}@example.com" for n in range(10)])]).id
 
     mail = lifecycle.start_mass_email(mail_id, NOW)
 
@@ -82,7 +54,7 @@ def test_starting_resolves_recipients_and_queues_parallel_batches(ctx):
 
 
 def test_a_small_send_queues_only_as_many_batches_as_it_needs(ctx):
-    mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
+    mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id
 
     lifecycle.start_mass_email(mail_id, NOW)
 
@@ -91,7 +63,7 @@ def test_a_small_send_queues_only_as_many_batches_as_it_needs(ctx):
 
 def test_starting_sends_the_template_as_it_is_then_not_as_it_was_at_draft_time(ctx):
     template = a_template()
-    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])], template=template)
+    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])], template=template).id
     template.subject = "June news (final)"
     db.session.commit()
 
@@ -102,17 +74,16 @@ def test_starting_sends_the_template_as_it_is_then_not_as_it_was_at_draft_time(c
 
 def test_nobody_emailable_means_sent_at_once_with_no_batches(ctx):
     target = a_list("Newsletter", ["gone@example.com"])
-    db.session.add(Suppression(email="gone@example.com", reason="hard_bounce"))
-    db.session.commit()
+    a_suppression("gone@example.com", reason="hard_bounce")
 
-    mail = lifecycle.start_mass_email(a_draft([target]), NOW)
+    mail = lifecycle.start_mass_email(a_draft([target]).id, NOW)
 
     assert (mail.state, mail.finished_at, mail.list_size_all, mail.list_size_emailing) == ("sent", NOW, 1, 0)
     assert queued_batches() == 0
 
 
 def test_a_mass_email_cannot_be_started_twice(ctx):
-    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])])
+    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])]).id
     lifecycle.start_mass_email(mail_id, NOW)
 
     with pytest.raises(LifecycleError, match="A mass email that is sending cannot be started"):
@@ -122,7 +93,8 @@ def test_a_mass_email_cannot_be_started_twice(ctx):
 
 def test_start_due_starts_only_scheduled_mass_emails_whose_time_has_come(ctx):
     target = a_list("Newsletter", ["a@example.com"])
-    due, later, draft = a_draft([target]), a_draft([target]), a_draft([target], scheduled_at=NOW - timedelta(hours=1))
+    due, later, draft = (a_draft([target]).id, a_draft([target]).id,
+                         a_draft([target], scheduled_at=NOW - timedelta(hours=1)).id)
     lifecycle.schedule_mass_email(due, NOW - timedelta(minutes=1))
     lifecycle.schedule_mass_email(later, NOW + timedelta(minutes=1))
 
@@ -132,7 +104,7 @@ def test_start_due_starts_only_scheduled_mass_emails_whose_time_has_come(ctx):
 
 
 def test_pause_and_resume_stop_and_restart_the_batches(ctx):
-    mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
+    mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id
     lifecycle.start_mass_email(mail_id, NOW)
     queue("sending").empty()
 
@@ -142,7 +114,7 @@ def test_pause_and_resume_stop_and_restart_the_batches(ctx):
 
 
 def test_resuming_after_an_smtp_failure_clears_the_reason(ctx):
-    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])])
+    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])]).id
     lifecycle.start_mass_email(mail_id, NOW)
     mail = db.session.get(MassEmail, mail_id)
     mail.state, mail.failure_reason = "paused", "SMTP login refused"
@@ -156,7 +128,7 @@ def test_resuming_after_an_smtp_failure_clears_the_reason(ctx):
     ("sent", "cancel"), ("cancelled", "start"), ("failed", "resume"), ("sent", "schedule"),
 ])
 def test_moves_the_current_state_does_not_allow_are_refused_and_change_nothing(ctx, current, action):
-    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])])
+    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])]).id
     set_state(mail_id, current)
     calls = {
         "pause": lambda: lifecycle.pause_mass_email(mail_id), "resume": lambda: lifecycle.resume_mass_email(mail_id, NOW),
@@ -171,7 +143,7 @@ def test_moves_the_current_state_does_not_allow_are_refused_and_change_nothing(c
 
 
 def test_cancel_leaves_waiting_recipients_unsent_and_says_how_many(ctx):
-    mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com", "c@example.com"])])
+    mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com", "c@example.com"])]).id
     lifecycle.start_mass_email(mail_id, NOW)
     db.session.execute(Recipient.__table__.update().where(Recipient.email == "a@example.com").values(status="sent"))
     db.session.commit()
@@ -182,7 +154,7 @@ def test_cancel_leaves_waiting_recipients_unsent_and_says_how_many(ctx):
 
 
 def test_a_draft_can_be_cancelled_before_anything_is_resolved(ctx):
-    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])])
+    mail_id = a_draft([a_list("Newsletter", ["a@example.com"])]).id
 
     assert lifecycle.cancel_mass_email(mail_id, NOW) == 0
     assert state(mail_id) == "cancelled"
@@ -195,11 +167,11 @@ def test_the_dry_run_gives_the_numbers_the_real_resolution_will_and_writes_nothi
     target = a_list("Newsletter", [f"p{n}@example.com" for n in range(6)] + ["bad@spam.example", "left@example.com"])
     skip = a_list("Skip", ["skip@example.com"])
     db.session.execute(insert(ListMembership).from_select(
-        ["list_id", "contact_id"], select(db.literal(target), Contact.id).where(Contact.email == "skip@example.com")))
-    db.session.add(Suppression(domain="spam.example", reason="manual"))
+        ["list_id", "contact_id"], select(db.literal(target.id), Contact.id).where(Contact.email == "skip@example.com")))
     db.session.execute(Contact.__table__.update().where(Contact.email == "left@example.com").values(status="unsubscribed"))
     db.session.commit()
-    mail_id = a_draft([target], [skip])
+    a_suppression(domain="spam.example", reason="manual")
+    mail_id = a_draft([target], [skip]).id
 
     preview = lifecycle.dry_run_summary(mail_id, NOW)
 

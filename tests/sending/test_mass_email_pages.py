@@ -3,23 +3,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.sending.test_lifecycle import a_draft, a_list, a_template
+from tests.factories import a_draft, a_list, a_template
+from tests.sending.helpers import only_mass_email
 from webapp.common.clock import utcnow
 from webapp.common.queues import queue
 from webapp.extensions import db
 from webapp.sending import lifecycle
 from webapp.sending.models import MassEmail, Recipient
-
-
-def setup_send(app, emails=("a@example.com", "b@example.com")):
-    """(template id, list id) to build a mass email from."""
-    with app.app_context():
-        return a_template().id, a_list("Newsletter", list(emails))
-
-
-def only_mass_email(app):
-    with app.app_context():
-        return db.session.scalar(select(MassEmail))
 
 
 def test_the_list_starts_empty_and_says_how_to_begin(marketer_client):
@@ -31,7 +21,7 @@ def test_the_list_starts_empty_and_says_how_to_begin(marketer_client):
 
 
 def test_the_list_shows_my_mass_emails_and_everyones_on_request(app, marketer_client, admin):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         lifecycle.create_draft(admin, "Admin's news", template_id, [list_id], [])
 
@@ -41,7 +31,7 @@ def test_the_list_shows_my_mass_emails_and_everyones_on_request(app, marketer_cl
 
 
 def test_creating_a_mass_email_makes_a_draft_and_leads_to_the_confirm_step(app, marketer_client, marketer):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
 
     response = marketer_client.post("/mass-emails", data={
         "name": "June news", "template_id": template_id, "list_ids": [list_id], "from_email": "News@Example.COM",
@@ -55,7 +45,7 @@ def test_creating_a_mass_email_makes_a_draft_and_leads_to_the_confirm_step(app, 
 
 
 def test_an_invalid_new_mass_email_is_shown_again_with_its_problems(app, marketer_client):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
 
     response = marketer_client.post("/mass-emails", data={
         "name": "", "template_id": template_id, "list_ids": [list_id], "excluding_list_ids": [list_id],
@@ -70,7 +60,7 @@ def test_an_invalid_new_mass_email_is_shown_again_with_its_problems(app, markete
 
 
 def test_a_new_mass_email_needs_a_list(app, marketer_client):
-    template_id, _ = setup_send(app)
+    template_id, _ = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
 
     response = marketer_client.post("/mass-emails", data={"name": "June", "template_id": template_id, "when": "now"})
 
@@ -78,7 +68,7 @@ def test_a_new_mass_email_needs_a_list(app, marketer_client):
 
 
 def test_the_confirm_step_shows_who_gets_it_and_loads_the_preflight(app, marketer_client):
-    template_id, list_id = setup_send(app, ["a@example.com", "b@example.com", "nope@example.com"])
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com", "nope@example.com"]).id
     with app.app_context():
         db.session.execute(db.text("UPDATE contacts SET status = 'bounced' WHERE email = 'nope@example.com'"))
         db.session.commit()
@@ -94,7 +84,7 @@ def test_the_confirm_step_shows_who_gets_it_and_loads_the_preflight(app, markete
 
 
 def test_sending_needs_the_confirmation_box_ticked(app, marketer_client):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         mail_id = lifecycle.create_draft(None, "June news", template_id, [list_id], []).id
 
@@ -105,7 +95,7 @@ def test_sending_needs_the_confirmation_box_ticked(app, marketer_client):
 
 
 def test_confirming_starts_sending_and_shows_the_progress(app, marketer_client):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         mail_id = lifecycle.create_draft(None, "June news", template_id, [list_id], []).id
 
@@ -120,7 +110,7 @@ def test_confirming_starts_sending_and_shows_the_progress(app, marketer_client):
 
 
 def test_confirming_a_draft_with_a_future_time_schedules_it(app, marketer_client):
-    template_id, list_id = setup_send(app)
+    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         mail_id = lifecycle.create_draft(None, "June news", template_id, [list_id], [],
                                          scheduled_at=utcnow() + timedelta(days=1)).id
@@ -136,7 +126,7 @@ def test_confirming_a_draft_with_a_future_time_schedules_it(app, marketer_client
 
 def test_the_progress_fragment_keeps_polling_while_sending_and_stops_with_286_when_done(app, marketer_client):
     with app.app_context():
-        mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
+        mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id
         lifecycle.start_mass_email(mail_id, utcnow())
 
     sending = marketer_client.get(f"/mass-emails/{mail_id}", htmx=True)
@@ -155,7 +145,7 @@ def test_the_progress_fragment_keeps_polling_while_sending_and_stops_with_286_wh
 
 def test_pause_resume_and_cancel_answer_with_the_progress_fragment(app, marketer_client):
     with app.app_context():
-        mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
+        mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id
         lifecycle.start_mass_email(mail_id, utcnow())
 
     paused = marketer_client.post(f"/mass-emails/{mail_id}/pause", htmx=True)
@@ -169,7 +159,7 @@ def test_pause_resume_and_cancel_answer_with_the_progress_fragment(app, marketer
 
 def test_unconfirmed_recipients_are_counted_and_explained(app, marketer_client):
     with app.app_context():
-        mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
+        mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id
         lifecycle.start_mass_email(mail_id, utcnow())
         db.session.execute(Recipient.__table__.update().where(Recipient.email == "a@example.com").values(status="unconfirmed"))
         db.session.commit()
@@ -192,7 +182,7 @@ def test_the_pages_need_a_login(client):
 def test_progress_measures_the_rate_over_recent_sends_and_estimates_the_time_left(ctx):
     from webapp.sending.progress import progress
 
-    mail_id = a_draft([a_list("Newsletter", [f"p{n}@example.com" for n in range(40)])])
+    mail_id = a_draft([a_list("Newsletter", [f"p{n}@example.com" for n in range(40)])]).id
     start = utcnow() - timedelta(minutes=10)
     lifecycle.start_mass_email(mail_id, start)
     now = start + timedelta(minutes=10)

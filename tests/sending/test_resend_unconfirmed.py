@@ -2,10 +2,9 @@
 import pytest
 from sqlalchemy import update
 
-from tests.smtp_servers import DROP, ScriptedSmtpServer
-from tests.sending.test_batches import a_sending_mass_email, row, statuses
-from tests.sending.test_lifecycle import a_draft, a_list
-from tests.sending.test_sender import mass_email, received, send_until_done, use_server
+from tests.factories import a_draft, a_list, a_mass_email
+from tests.sending.helpers import mass_email, received, row, send_until_done, statuses, use_server
+from tests.smtp_servers import DROP
 from webapp.common.clock import utcnow
 from webapp.common.queues import queue
 from webapp.extensions import db
@@ -15,17 +14,11 @@ from webapp.sending.models import Recipient
 from webapp.sending.sender import send_batch
 
 
-@pytest.fixture
-def server():
-    with ScriptedSmtpServer() as smtp:
-        yield smtp
-
-
 def a_sent_mass_email_with_one_unconfirmed(server):
     """p1's connection broke after its message went over, so it is unconfirmed; the rest were sent."""
     use_server(server)
     server.script("p1@example.com", data=DROP)
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
     send_until_done(mail_id)
     assert statuses(mail_id)["p1@example.com"] == "unconfirmed" and mass_email(mail_id).state == "sent"
     del server.data_replies["p1@example.com"]
@@ -81,7 +74,7 @@ def test_resending_twice_finds_nobody_left_the_second_time(ctx, server):
 
 def test_the_progress_page_offers_the_resend_only_when_someone_is_unconfirmed(app, marketer_client):
     with app.app_context():
-        mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])])
+        mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id
         lifecycle.start_mass_email(mail_id, utcnow())
     url = f"/mass-emails/{mail_id}"
     assert b"Send again to the unconfirmed" not in marketer_client.get(url).data
@@ -104,7 +97,7 @@ def test_the_progress_page_offers_the_resend_only_when_someone_is_unconfirmed(ap
 
 def test_a_mass_email_paused_by_mailroom_shows_why(app, marketer_client):
     with app.app_context():
-        mail_id = a_draft([a_list("Newsletter", ["a@example.com"])])
+        mail_id = a_draft([a_list("Newsletter", ["a@example.com"])]).id
         lifecycle.start_mass_email(mail_id, utcnow())
         mail = mass_email(mail_id)
         mail.state, mail.failure_reason = "paused", "Paused automatically: 20 of the last 20 messages were refused; most said: 554 5.7.1 blocked"

@@ -4,10 +4,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.sending.test_models import a_template_version
-from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
+from tests.factories import a_contact, a_list, a_mass_email, a_membership, a_suppression
+from webapp.audience.models import Contact
 from webapp.extensions import db
-from webapp.sending.models import MassEmail, MassEmailList, Recipient
+from webapp.sending.models import MassEmail, Recipient
 from webapp.sending.resolve import recipient_summary, resolve_recipients
 from webapp.settings.service import get_settings
 
@@ -24,31 +24,21 @@ def settings(ctx):
 
 
 def contact(email, status="active", last_activity_at=NOW, created_at=NOW - timedelta(days=1)):
-    person = Contact(email=email, email_domain=email.rpartition("@")[2], status=status,
-                     last_activity_at=last_activity_at, created_at=created_at)
-    db.session.add(person)
-    db.session.flush()
-    return person
+    """A contact added yesterday and active at NOW, unless told otherwise: no rule drops it by itself."""
+    return a_contact(email, status=status, last_activity_at=last_activity_at, created_at=created_at)
 
 
 def target_list(name, *people, opted_out=()):
-    the_list = TargetList(name=name)
-    db.session.add(the_list)
-    db.session.flush()
+    """A list of these contacts; those in `opted_out` opted out of it at NOW."""
+    the_list = a_list(name)
     for person in people:
-        db.session.add(ListMembership(list_id=the_list.id, contact_id=person.id,
-                                      opted_out_at=NOW if person in opted_out else None))
-    db.session.flush()
+        a_membership(the_list, person, opted_out_at=NOW if person in opted_out else None)
     return the_list
 
 
 def mass_email(targets, excluding=()):
-    mail = MassEmail(name="June news", template_version_id=a_template_version().id)
-    mail.lists = [MassEmailList(list_id=t.id, excluding=False) for t in targets] + \
-                 [MassEmailList(list_id=x.id, excluding=True) for x in excluding]
-    db.session.add(mail)
-    db.session.commit()
-    return mail.id
+    """The id of a draft to the `targets` lists, skipping the `excluding` ones."""
+    return a_mass_email(lists=targets, excluding=excluding).id
 
 
 def rows(mass_email_id):
@@ -122,7 +112,7 @@ def test_contact_that_left_is_dropped_with_its_status(settings, status):
 @pytest.mark.parametrize("reason", ["hard_bounce", "complaint", "unsubscribe", "manual", "invalid"])
 def test_suppressed_address_is_dropped_with_the_suppression_reason(settings, reason):
     person = contact("x@example.com")
-    db.session.add(Suppression(email="x@example.com", reason=reason))
+    a_suppression("x@example.com", reason=reason)
     mail_id = mass_email([target_list("News", person)])
 
     resolve_recipients(mail_id, NOW, settings)
@@ -132,7 +122,7 @@ def test_suppressed_address_is_dropped_with_the_suppression_reason(settings, rea
 
 def test_suppressed_domain_drops_everyone_at_it(settings):
     people = [contact("a@blocked.example"), contact("b@blocked.example"), contact("c@fine.example")]
-    db.session.add(Suppression(domain="blocked.example", reason="manual"))
+    a_suppression(domain="blocked.example", reason="manual")
     mail_id = mass_email([target_list("News", *people)])
 
     resolve_recipients(mail_id, NOW, settings)
@@ -161,8 +151,8 @@ def test_first_reason_wins_when_several_apply(settings):
         "opted@example.com": contact("opted@example.com", last_activity_at=long_ago),
         "asleep@example.com": contact("asleep@example.com", last_activity_at=long_ago),
     }
-    db.session.add(Suppression(email="left@example.com", reason="hard_bounce"))
-    db.session.add(Suppression(email="suppressed@example.com", reason="complaint"))
+    a_suppression("left@example.com", reason="hard_bounce")
+    a_suppression("suppressed@example.com", reason="complaint")
     mail_id = mass_email([target_list("News", *people.values(), opted_out=list(people.values())[:3])])
 
     resolve_recipients(mail_id, NOW, settings)
@@ -253,8 +243,7 @@ def test_resolving_twice_changes_nothing(settings):
     mail_id = mass_email([news])
     first = resolve_recipients(mail_id, NOW, settings)
     # Joins after resolution are not on this send: the sizes are frozen.
-    db.session.add(ListMembership(list_id=news.id, contact_id=contact("late@example.com").id))
-    db.session.commit()
+    a_membership(news, contact("late@example.com"))
 
     second = resolve_recipients(mail_id, NOW + timedelta(minutes=5), settings)
 
@@ -265,7 +254,7 @@ def test_resolving_twice_changes_nothing(settings):
 def test_summary_counts_each_drop_reason(settings):
     people = [contact("a@example.com"), contact("b@example.com", status="bounced"),
               contact("c@example.com", status="bounced"), contact("d@spam.example")]
-    db.session.add(Suppression(domain="spam.example", reason="complaint"))
+    a_suppression(domain="spam.example", reason="complaint")
     mail_id = mass_email([target_list("News", *people)])
     resolve_recipients(mail_id, NOW, settings)
 

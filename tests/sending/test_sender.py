@@ -1,5 +1,4 @@
 """send_batch: a mass email goes out in batches over real SMTP, each recipient at most once."""
-import asyncio
 import random
 import time
 from collections import Counter
@@ -8,53 +7,26 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from tests.factories import a_mass_email
+from tests.sending.helpers import (
+    SlowServer, assert_nobody_got_two_messages, kill, mass_email, received, recover_dead_batches, row, send_until_done,
+    statuses, use_server, wait_for,
+)
 from tests.smtp_servers import DROP, ScriptedSmtpServer
-from tests.sending.test_batches import a_sending_mass_email, row, statuses
 from webapp.audience.models import Contact, Suppression
 from webapp.common.clock import utcnow
 from webapp.common.queues import queue
 from webapp.extensions import db
 from webapp.outbox.reader import list_messages
-from webapp.sending.batches import claim_batch, recover_expired_claims
-from webapp.sending.models import MassEmail, Recipient
-from webapp.sending.sender import LEASE_SECONDS, enqueue_batch, send_batch
+from webapp.sending.batches import claim_batch
+from webapp.sending.models import Recipient
+from webapp.sending.sender import LEASE_SECONDS, send_batch
 from webapp.settings.service import get_settings
-
-
-@pytest.fixture
-def server():
-    with ScriptedSmtpServer() as smtp:
-        yield smtp
-
-
-def use_server(smtp, batch_size=50, max_per_hour=None):
-    settings = get_settings()
-    settings.smtp_host, settings.smtp_port, settings.smtp_security = "127.0.0.1", smtp.port, "none"
-    settings.batch_size, settings.max_per_hour = batch_size, max_per_hour
-    db.session.commit()
-
-
-def send_until_done(mass_email_id, batches=20):
-    """Run batches in this process as the worker would, until the mass email is no longer sending."""
-    for _ in range(batches):
-        send_batch(mass_email_id)
-        if mass_email(mass_email_id).state != "sending":
-            return
-    raise AssertionError("still sending")
-
-
-def mass_email(mass_email_id):
-    db.session.expire_all()
-    return db.session.get(MassEmail, mass_email_id)
-
-
-def received(smtp):
-    return Counter(to for delivery in smtp.deliveries for to in delivery.rcpt_tos)
 
 
 def test_a_mass_email_reaches_every_recipient_exactly_once_in_batches(ctx, server):
     use_server(server, batch_size=50)
-    mail_id = a_sending_mass_email(200)
+    mail_id = a_mass_email(state="sending", recipients=200).id
 
     send_until_done(mail_id)
 
@@ -72,7 +44,7 @@ def test_a_mass_email_reaches_every_recipient_exactly_once_in_batches(ctx, serve
 def test_each_message_is_personalised_from_the_contact(ctx, server):
     use_server(server)
     version_html = "<p>Hello {{ contact.first_name }} on {{ contact.plan }}</p>"
-    mail_id = a_sending_mass_email(2)
+    mail_id = a_mass_email(state="sending", recipients=2).id
     mail = mass_email(mail_id)
     mail.template_version.html = version_html
     db.session.commit()
@@ -86,7 +58,7 @@ def test_each_message_is_personalised_from_the_contact(ctx, server):
 def test_a_temporary_refusal_defers_the_recipient_with_a_retry_time(ctx, server):
     use_server(server)
     server.script("p1@example.com", rcpt="451 4.7.1 Greylisted, try again in 10 minutes")
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
     before = utcnow()
 
     send_batch(mail_id)
@@ -103,7 +75,7 @@ def test_a_temporary_refusal_defers_the_recipient_with_a_retry_time(ctx, server)
 def test_a_deferred_recipient_is_sent_when_its_retry_is_due(ctx, server):
     use_server(server)
     server.script("p0@example.com", rcpt="451 4.7.1 Try later")
-    mail_id = a_sending_mass_email(1)
+    mail_id = a_mass_email(state="sending", recipients=1).id
     send_batch(mail_id)
     del server.rcpt_replies["p0@example.com"]
     db.session.execute(Recipient.__table__.update().values(next_attempt_at=utcnow()))
@@ -118,7 +90,7 @@ def test_a_deferred_recipient_is_sent_when_its_retry_is_due(ctx, server):
 def test_an_unknown_mailbox_bounces_hard_and_is_suppressed(ctx, server):
     use_server(server)
     server.script("p0@example.com", rcpt="550 5.1.1 <p0@example.com>: User unknown")
-    mail_id = a_sending_mass_email(2)
+    mail_id = a_mass_email(state="sending", recipients=2).id
 
     send_until_done(mail_id)
 
@@ -135,7 +107,7 @@ def test_a_hard_bounce_marks_the_contact_bounced_and_a_soft_one_leaves_it_active
     use_server(server)
     server.script("p0@example.com", rcpt="550 5.1.1 <p0@example.com>: User unknown")
     server.script("p1@example.com", rcpt="552 5.2.2 Mailbox full")
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
 
     send_until_done(mail_id)
 
@@ -145,7 +117,7 @@ def test_a_hard_bounce_marks_the_contact_bounced_and_a_soft_one_leaves_it_active
 def test_a_hard_bounce_does_not_overwrite_an_unsubscribe(ctx, server):
     use_server(server)
     server.script("p0@example.com", rcpt="550 5.1.1 User unknown")
-    mail_id = a_sending_mass_email(1)
+    mail_id = a_mass_email(state="sending", recipients=1).id
     db.session.execute(update(Contact).values(status="unsubscribed"))  # after resolution: the person's own word stands
     db.session.commit()
 
@@ -162,7 +134,7 @@ def contact_statuses():
 def test_a_full_mailbox_bounces_soft_without_suppression(ctx, server):
     use_server(server)
     server.script("p0@example.com", rcpt="552 5.2.2 Mailbox full")
-    mail_id = a_sending_mass_email(1)
+    mail_id = a_mass_email(state="sending", recipients=1).id
 
     send_until_done(mail_id)
 
@@ -172,7 +144,7 @@ def test_a_full_mailbox_bounces_soft_without_suppression(ctx, server):
 
 def test_the_hourly_limit_sends_only_that_many_and_the_rest_waits_for_the_next_hour(ctx, server):
     use_server(server, batch_size=50, max_per_hour=5)
-    mail_id = a_sending_mass_email(12)
+    mail_id = a_mass_email(state="sending", recipients=12).id
 
     send_batch(mail_id)
     send_batch(mail_id)  # the follow-up batch finds the hour used up
@@ -187,7 +159,7 @@ def test_the_hourly_limit_sends_only_that_many_and_the_rest_waits_for_the_next_h
 def test_a_connection_lost_after_data_leaves_one_unconfirmed_and_the_rest_for_later(ctx, server):
     use_server(server)
     server.script("p1@example.com", data=DROP)  # the message arrives, the 250 never comes back
-    mail_id = a_sending_mass_email(4)
+    mail_id = a_mass_email(state="sending", recipients=4).id
 
     send_batch(mail_id)
 
@@ -205,7 +177,7 @@ def test_a_connection_lost_after_data_leaves_one_unconfirmed_and_the_rest_for_la
 def test_a_421_reply_retries_the_batch_later_without_marking_anyone(ctx, server):
     use_server(server)
     server.script("p1@example.com", rcpt="421 4.3.2 Service shutting down, try again later")
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
 
     send_batch(mail_id)
 
@@ -223,7 +195,7 @@ def test_a_421_reply_retries_the_batch_later_without_marking_anyone(ctx, server)
 def test_a_connection_dropped_before_data_puts_the_recipient_back_not_unconfirmed(ctx, server):
     use_server(server)
     server.script("p1@example.com", rcpt=DROP)
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
 
     send_batch(mail_id)
 
@@ -246,7 +218,7 @@ def test_smtp_settings_a_person_must_fix_pause_the_mass_email_with_the_reason(ct
         settings = get_settings()
         settings.smtp_security, settings.smtp_username, settings.smtp_password = security, "mailroom", password
         db.session.commit()
-        mail_id = a_sending_mass_email(3)
+        mail_id = a_mass_email(state="sending", recipients=3).id
 
         send_batch(mail_id)
 
@@ -264,7 +236,7 @@ def test_a_closed_port_retries_the_batch_later_without_losing_anyone(ctx):
     settings = get_settings()
     settings.smtp_host, settings.smtp_port, settings.smtp_security = "127.0.0.1", port, "none"
     db.session.commit()
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
 
     send_batch(mail_id)
 
@@ -275,7 +247,7 @@ def test_a_closed_port_retries_the_batch_later_without_losing_anyone(ctx):
 
 def test_a_paused_mass_email_sends_nothing(ctx, server):
     use_server(server)
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
     mass_email(mail_id).state = "paused"
     db.session.commit()
 
@@ -289,7 +261,7 @@ def test_a_real_worker_sends_the_whole_mass_email_into_the_outbox(app, ctx, smtp
     settings = get_settings()
     settings.batch_size = 20
     db.session.commit()
-    mail_id = a_sending_mass_email(60)
+    mail_id = a_mass_email(state="sending", recipients=60).id
 
     queue("sending").enqueue("jobs.sending.send_batch", mail_id)
 
@@ -306,7 +278,7 @@ def test_a_real_worker_sends_the_whole_mass_email_into_the_outbox(app, ctx, smtp
 def test_the_periodic_recovery_restarts_a_mass_email_whose_batch_died(ctx):
     from jobs.sending import recover_stale_claims
 
-    mail_id = a_sending_mass_email(2)
+    mail_id = a_mass_email(state="sending", recipients=2).id
     claim_batch(mail_id, 2, LEASE_SECONDS, utcnow() - timedelta(seconds=2 * LEASE_SECONDS))  # long expired
 
     assert recover_stale_claims() == [mail_id]
@@ -315,28 +287,11 @@ def test_the_periodic_recovery_restarts_a_mass_email_whose_batch_died(ctx):
     assert [job.args for job in queue("sending").get_jobs()] == [(mail_id,)]
 
 
-class SlowServer(ScriptedSmtpServer):
-    """Takes a few milliseconds over each message, so a kill lands in the middle of a batch."""
-
-    def __init__(self, delay):
-        super().__init__()
-        self.begun = 0  # messages whose DATA has begun, delivered or not
-        handler = self.controller.handler
-        record = handler.handle_DATA
-
-        async def slow_data(server, session, envelope):
-            self.begun += 1
-            await asyncio.sleep(delay)
-            return await record(server, session, envelope)
-
-        handler.handle_DATA = slow_data
-
-
 def test_killing_workers_mid_send_never_sends_anyone_two_messages(app, ctx, start_worker):
     total, kills = 250, 3
     with SlowServer(delay=0.004) as server:
         use_server(server, batch_size=30)
-        mail_id = a_sending_mass_email(total)
+        mail_id = a_mass_email(state="sending", recipients=total).id
         process = start_worker(with_scheduler=False)
         queue("sending").enqueue("jobs.sending.send_batch", mail_id)
 
@@ -359,7 +314,7 @@ def test_two_workers_killed_at_random_moments_never_send_anyone_two_messages(app
     chance = random.Random(seed)
     with SlowServer(delay=0.004) as server:
         use_server(server, batch_size=25)
-        mail_id = a_sending_mass_email(total)
+        mail_id = a_mass_email(state="sending", recipients=total).id
         workers = [start_worker(with_scheduler=False) for _ in range(2)]
         for _ in workers:
             queue("sending").enqueue("jobs.sending.send_batch", mail_id)
@@ -379,34 +334,3 @@ def test_two_workers_killed_at_random_moments_never_send_anyone_two_messages(app
         wait_for(lambda: mass_email(mail_id).state == "sent")
 
     assert_nobody_got_two_messages(server, mail_id, killed_connections=2 * rounds)
-
-
-def kill(process):
-    process.kill()  # SIGKILL: no cleanup of any kind
-    process.wait(timeout=10)
-
-
-def recover_dead_batches():
-    """What the periodic job does once the dead batches' leases have run out (LEASE_SECONDS later)."""
-    for owner, _ in recover_expired_claims(utcnow() + timedelta(seconds=LEASE_SECONDS + 1)):
-        enqueue_batch(owner)
-
-
-def assert_nobody_got_two_messages(server, mail_id, killed_connections):
-    """Everyone got exactly one message but the unconfirmed (one or none), at most one of those per killed connection."""
-    got = received(server)
-    final = statuses(mail_id)
-    assert max(got.values()) == 1  # nobody received two messages
-    assert set(final.values()) <= {"sent", "unconfirmed"}
-    unconfirmed = {email for email, status in final.items() if status == "unconfirmed"}
-    assert len(unconfirmed) <= killed_connections
-    sent = {email for email, status in final.items() if status == "sent"}
-    assert sent <= set(got) <= sent | unconfirmed  # every "sent" arrived; nothing arrived unaccounted
-    assert mass_email(mail_id).sent_count == len(sent)
-
-
-def wait_for(condition, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)

@@ -2,22 +2,14 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot
+from tests.browser import log_in, screenshot
 from webapp.outbox.reader import list_messages
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, email, password):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Hello").wait_for()
-
-
 def test_admin_configures_mailroom_and_invites_a_marketer(page, browser, live_server, app, admin, smtp_catcher):
-    log_in(page, "admin@example.com", "correct horse battery")
+    log_in(page, "admin@example.com")
     page.get_by_role("link", name="Settings").click()
     page.get_by_role("heading", name="Settings").wait_for()
     screenshot(page, "settings")

@@ -5,8 +5,8 @@ import subprocess
 import dkim
 import pytest
 
-from tests.conftest import screenshot
-from tests.settings.test_settings import VALID, stored
+from tests.browser import log_in, screenshot
+from tests.settings.helpers import VALID_SETTINGS, stored
 
 DKIM = {"dkim_domain": "example.com", "dkim_selector": "mailroom"}
 
@@ -23,7 +23,7 @@ def private_key():
 
 
 def save(client, **changes):
-    return client.post("/settings/", data=VALID | changes, htmx=True)
+    return client.post("/settings/", data=VALID_SETTINGS | changes, htmx=True)
 
 
 def public_key_from_openssl(pem):
@@ -120,9 +120,7 @@ def test_mass_email_settings_carry_the_key_and_built_messages_verify(app, privat
 
 @pytest.mark.browser
 def test_admin_sets_up_dkim_in_the_browser(page, live_server, admin, private_key):
-    from tests.settings.test_browser_settings import log_in
-
-    log_in(page, "admin@example.com", "correct horse battery")
+    log_in(page, "admin@example.com")
     page.goto("/settings/")
     page.get_by_label("Signing domain (d=)").fill("example.com")
     page.get_by_label("Selector (s=)").fill("mailroom")

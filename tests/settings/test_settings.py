@@ -9,35 +9,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 import config as config_module
-from tests.conftest import ROOT, _free_port
+from tests.machine import ROOT, free_port
+from tests.settings.helpers import VALID_SETTINGS, stored
 from webapp import create_app
 from webapp.outbox.reader import list_messages
 
-VALID = {
-    "max_per_hour": "", "batch_size": "500", "max_recipients_per_send": "",
-    "auto_pause_percent": "50", "auto_pause_window": "50",
-    "optout_link_mandatory": "y", "postal_address": "1 Main St, Springfield",
-    "open_tracking": "y", "click_tracking": "y", "site_url": "https://mail.example.com",
-    "inactivity_days": "730",
-    "smtp_host": "", "smtp_port": "587", "smtp_username": "", "smtp_password": "", "smtp_security": "starttls",
-    "from_name": "", "from_email": "",
-}
-
-
-def stored(app):
-    from webapp.settings.service import get_settings
-
-    with app.app_context():
-        settings = get_settings()
-        values = {c.name: getattr(settings, c.name) for c in settings.__table__.columns}
-        from webapp.extensions import db
-
-        db.session.commit()
-        return values
-
 
 def save(client, htmx=True, **changes):
-    return client.post("/settings/", data=VALID | changes, htmx=htmx)
+    return client.post("/settings/", data=VALID_SETTINGS | changes, htmx=htmx)
 
 
 def outbox(app):
@@ -185,7 +164,7 @@ def test_smtp_test_uses_the_stored_relay_and_sender(admin_client, app, smtp_catc
 
 
 def test_smtp_test_to_a_closed_port_shows_the_error_not_a_500(admin_client):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     save(admin_client, smtp_host="127.0.0.1", smtp_port=str(port), smtp_security="none")
     response = admin_client.post("/settings/smtp-test", data={"recipient": "me@example.com"}, htmx=True)
     assert response.status_code == 200
@@ -204,7 +183,7 @@ def _reject_login(server, session, envelope, mechanism, auth_data):
 @pytest.fixture
 def strict_smtp():
     """A real SMTP server that refuses every recipient and every login."""
-    controller = Controller(RefusingHandler(), hostname="127.0.0.1", port=_free_port(),
+    controller = Controller(RefusingHandler(), hostname="127.0.0.1", port=free_port(),
                             authenticator=_reject_login, auth_require_tls=False)
     controller.start()
     yield controller
@@ -249,25 +228,25 @@ def test_smtp_test_needs_a_valid_recipient(admin_client):
     ("get", "/settings/"), ("post", "/settings/"), ("post", "/settings/smtp-test"),
 ])
 def test_marketer_is_forbidden_from_settings(marketer_client, app, method, path):
-    response = getattr(marketer_client, method)(path, data=VALID | {"batch_size": "7", "recipient": "me@example.com"})
+    response = getattr(marketer_client, method)(path, data=VALID_SETTINGS | {"batch_size": "7", "recipient": "me@example.com"})
     assert response.status_code == 403
     assert stored(app)["batch_size"] == 500
 
 
 def test_anonymous_settings_post_goes_to_login(client, admin):
-    response = client.post("/settings/", data=VALID)
+    response = client.post("/settings/", data=VALID_SETTINGS)
     assert response.status_code == 302 and "/login" in response.location
 
 
 def test_settings_post_without_csrf_token_is_refused(admin_client, app):
-    response = admin_client.post("/settings/", data=VALID | {"batch_size": "7"}, csrf=False)
+    response = admin_client.post("/settings/", data=VALID_SETTINGS | {"batch_size": "7"}, csrf=False)
     assert response.status_code == 400
     assert stored(app)["batch_size"] == 500
 
 
 def test_htmx_post_with_csrf_header_is_accepted(admin_client, app):
     token = admin_client.csrf_token()
-    response = admin_client.post("/settings/", data=VALID | {"batch_size": "7"}, csrf=False,
+    response = admin_client.post("/settings/", data=VALID_SETTINGS | {"batch_size": "7"}, csrf=False,
                                  headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert response.status_code == 200
     assert stored(app)["batch_size"] == 7

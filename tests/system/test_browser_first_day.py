@@ -2,9 +2,7 @@
 bad rows, read the errors, build two lists (one an exclusion built from a filter), see the Outbox."""
 import pytest
 
-from tests.conftest import screenshot
-from tests.auth.test_browser_first_run import create_first_admin
-from tests.audience.test_browser_lists import settled
+from tests.browser import screenshot, set_up_first_admin, settled
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +39,7 @@ def build_list_from_filter(page, name, field, value, expected):
 
 def test_first_day_from_setup_to_lists_and_outbox(page, worker, smtp_catcher, tmp_path):
     page.goto("/")
-    create_first_admin(page, "Grace", "grace@example.com", "a very long secret")
+    set_up_first_admin(page, "Grace", "grace@example.com", "a very long secret")
 
     bad, competitors, acme = write_csv(tmp_path / "contacts.csv")
     page.get_by_role("link", name="Import contacts").click()

@@ -9,8 +9,9 @@ from datetime import timedelta
 from rq import Queue
 from rq.cron import CronScheduler
 
-from tests.conftest import ROOT, _tmp
-from tests.sending.test_batches import a_sending_mass_email, statuses
+from tests.factories import a_mass_email
+from tests.machine import ROOT, RUN_DIR
+from tests.sending.helpers import statuses
 from webapp.common.clock import utcnow
 from webapp.common.queues import redis_connection
 from webapp.sending.batches import claim_batch
@@ -29,7 +30,7 @@ def test_the_cron_config_runs_each_periodic_job_every_minute_on_the_default_queu
 
 
 def _start_clock():
-    log_path = _tmp / f"clock-{os.getpid()}-{time.monotonic_ns()}.log"
+    log_path = RUN_DIR / f"clock-{os.getpid()}-{time.monotonic_ns()}.log"
     log = open(log_path, "wb")
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "clock"],
                                cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
@@ -38,7 +39,7 @@ def _start_clock():
 
 def test_a_crashed_batch_is_recovered_by_the_clock_and_a_worker(app, ctx):
     # A batch claimed three rows and its worker died: the lease has run out.
-    mail_id = a_sending_mass_email(3)
+    mail_id = a_mass_email(state="sending", recipients=3).id
     claim_batch(mail_id, 3, LEASE_SECONDS, utcnow() - timedelta(seconds=LEASE_SECONDS + 5))
     default = Queue("default", connection=redis_connection())
 

@@ -13,7 +13,7 @@ import urllib.request
 from redis import Redis
 from rq.cron import CronScheduler
 
-from tests.conftest import ROOT, _free_port
+from tests.machine import ROOT, free_port
 
 
 def _get_json(url):
@@ -26,7 +26,7 @@ def _get_json(url):
 
 def test_devstack_runs_everything_on_embedded_defaults_and_stops_on_ctrl_c(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "MAIL_SERVER"}}
-    web_port, smtp_port = _free_port(), _free_port()
+    web_port, smtp_port = free_port(), free_port()
     env.update(MAILROOM_ENV="dev", MAILROOM_INSTANCE=str(tmp_path / "instance"), MAIL_PORT=str(smtp_port))
     log = open(tmp_path / "devstack.log", "wb")
     process = subprocess.Popen(
