@@ -58,6 +58,18 @@ from webapp.common.embedded import start_smtp_catcher  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
 
+def pytest_collection_modifyitems(items):
+    """Slow tests carry their marker by what they use: a browser tab is `browser`, a real worker process
+    is `worker` (tests that start other processes say so themselves), so `-m "not browser and not worker"`
+    is the fast loop."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & {"page", "browser"}:
+            item.add_marker(pytest.mark.browser)
+        if used & {"worker", "start_worker"}:
+            item.add_marker(pytest.mark.worker)
+
+
 def pytest_sessionfinish(session, exitstatus):
     if _embedded_redis is not None:
         _embedded_redis.shutdown()

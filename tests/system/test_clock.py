@@ -6,6 +6,7 @@ import sys
 import time
 from datetime import timedelta
 
+import pytest
 from rq import Queue
 from rq.cron import CronScheduler
 
@@ -37,6 +38,7 @@ def _start_clock():
     return process, log, log_path
 
 
+@pytest.mark.worker  # the clock runs as a process of its own
 def test_a_crashed_batch_is_recovered_by_the_clock_and_a_worker(app, ctx):
     # A batch claimed three rows and its worker died: the lease has run out.
     mail_id = a_mass_email(state="sending", recipients=3).id

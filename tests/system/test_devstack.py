@@ -10,10 +10,13 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 from redis import Redis
 from rq.cron import CronScheduler
 
 from tests.machine import ROOT, free_port
+
+pytestmark = pytest.mark.worker  # `make run`'s whole stack runs as processes: web, worker, clock
 
 
 def _get_json(url):
