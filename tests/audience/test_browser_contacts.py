@@ -1,6 +1,8 @@
 """A marketer searches, sorts and pages the contact table and opens a contact, in a real browser."""
 import pytest
 
+from playwright.sync_api import expect
+
 from tests.browser import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -49,5 +51,11 @@ def test_search_sort_page_and_open_a_contact(page, app, marketer):
 def test_empty_contacts_page_points_to_import(page, marketer):
     log_in(page, "marketer@example.com")
     page.goto("/contacts")
-    page.get_by_text("No contacts yet").wait_for()
+    empty = page.locator(".empty", has_text="No contacts yet")
+    expect(empty).to_contain_text("Import a CSV to get started")
     screenshot(page, "contacts-empty")
+
+    empty.get_by_role("link", name="Import contacts").click()
+
+    page.wait_for_url("**/imports")
+    expect(page.get_by_label("CSV file", exact=True)).to_be_visible()  # the upload form is where the link leads

@@ -2,6 +2,7 @@
 from datetime import datetime
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser import log_in, screenshot
@@ -76,8 +77,16 @@ def test_contact_page_in_a_browser_opens_an_email_popover(ada, page, marketer):
     ada_id, ids = ada
     log_in(page, "marketer@example.com")
     page.goto(f"/contacts/{ada_id}")
-    page.get_by_text("May offer: bounced").click()
-    page.get_by_text("550 5.1.1 No such user").wait_for()
+    may = page.locator("details.popover", has=page.get_by_text("May offer: bounced"))
+    expect(may.get_by_text("550 5.1.1 No such user")).to_be_hidden()  # closed until asked
+
+    may.get_by_text("May offer: bounced").click()
+
+    facts = may.locator("dl.facts")
+    expect(facts).to_be_visible()
+    expect(facts).to_contain_text("550 5.1.1 No such user")
+    expect(facts).to_contain_text("hard")
     screenshot(page, "contact-emails")
-    page.get_by_role("link", name="Open the mass email →").click()
+    may.get_by_role("link", name="Open the mass email →").click()
     page.wait_for_url(f"**/mass-emails/{ids['may']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("May offer")

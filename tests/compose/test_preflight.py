@@ -1,5 +1,6 @@
 """Preflight lint: before any send, the marketer sees what hurts delivery, readers or the law, and why."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import log_in, screenshot
 from tests.factories import a_template
@@ -293,3 +294,14 @@ def test_marketer_reads_the_preflight_checklist(page, marketer):
     page.goto(f"/templates/{template_id}/preflight")
     page.get_by_role("heading", name="Must fix before sending").wait_for()
     screenshot(page, "preflight")
+
+    # What this template gets wrong, each under its severity: the unknown placeholder blocks the send...
+    must_fix = page.locator(".preflight-item.preflight-error")
+    expect(must_fix).to_have_count(1)
+    expect(must_fix).to_contain_text("Unknown placeholder 'coupon'")
+    expect(must_fix).to_contain_text("HTML, line 9")
+    # ...the shouting subject, the image without alt text and the disguised, shortened link should be fixed.
+    should_fix = page.locator(".preflight-item.preflight-warning")
+    for title in ("The subject is in capital letters", 'The subject repeats "!" or "?"', "An image has no alt text",
+                  "A link uses a URL shortener", "Link text shows a different address than the link opens"):
+        expect(should_fix.filter(has_text=title)).to_have_count(1)

@@ -1,5 +1,4 @@
 """Drips: one recipient per tick on the drip's schedule; pause, resume and edits act at once."""
-import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -204,23 +203,28 @@ def sent_times(mail_id):
 def test_a_real_worker_keeps_the_interval_honours_pause_and_resume_and_sends_edits_to_the_rest(ctx, server, worker):
     use_server(server)
     interval = 2
-    mail_id = a_sending_drip(4, schedule=DripSchedule(interval))
+    # Every minute at first: the tick after the first message surely still waits when the test pauses.
+    mail_id = a_sending_drip(4, schedule=EVERY_MINUTE)
 
-    wait_for(lambda: len(sent_times(mail_id)) >= 1)
+    wait_for(lambda: len(sent_times(mail_id)) >= 1 and waiting_ticks(mail_id))  # one sent, the next tick waits
     lifecycle.pause_mass_email(mail_id)
     paused_with = len(sent_times(mail_id))
-    time.sleep(interval * 2.5)  # several intervals: a tick that ignored the pause would have sent by now
+    # The tick that would send next is not waited for: it runs now, as the worker would at its time, and retires.
+    assert run_now(waiting_ticks(mail_id)) == ["superseded"]
     assert len(sent_times(mail_id)) == paused_with == len(server.deliveries)
 
     template = template_of(mail_id)
     template.subject = "After the edit"
     db.session.commit()
     lifecycle.edit_drip(mail_id, DripSchedule(interval), template.id, utcnow())
-    lifecycle.resume_mass_email(mail_id, utcnow())
+    # A person resumes a while later; here, one interval after the last message went out.
+    resumed_at = sent_times(mail_id)[-1] + timedelta(seconds=interval)
+    lifecycle.resume_mass_email(mail_id, resumed_at)
     wait_for(lambda: mass_email(mail_id).state == "sent")
 
     times = sent_times(mail_id)
     assert received(server) == {f"d{n}@example.com": 1 for n in range(4)}
+    assert all(sent_at >= resumed_at for sent_at in times[paused_with:])  # nothing went out while paused
     assert all(later - earlier >= timedelta(seconds=interval) for earlier, later in zip(times, times[1:]))
     assert list(subjects(server).values()) == ["Subject: June news"] * paused_with + ["Subject: After the edit"] * (4 - paused_with)
 
@@ -244,6 +248,25 @@ def test_a_drip_tick_killed_mid_send_leaves_one_unconfirmed_and_the_rest_keep_th
     times = sent_times(mail_id)
     assert len(times) >= 3
     assert all(later - earlier >= timedelta(seconds=interval) for earlier, later in zip(times, times[1:]))
+
+
+def waiting_ticks(mail_id):
+    """The drip's tick jobs not run yet: waiting in RQ's scheduler, or already moved to the queue."""
+    sending = queue("sending")
+    jobs = [sending.fetch_job(job_id) for job_id in sending.scheduled_job_registry.get_job_ids()] + sending.get_jobs()
+    return [job for job in jobs if job is not None and job.func_name == drip.JOB and job.args[0] == mail_id]
+
+
+def run_now(tick_jobs):
+    """Take these tick jobs away from RQ and run each here at once, as the worker would once it is due;
+    returns what each tick said."""
+    sending, said = queue("sending"), []
+    for job in tick_jobs:
+        sending.scheduled_job_registry.remove(job)
+        sending.remove(job)
+        mail_id, due_at = job.args[0], datetime.fromisoformat(job.args[1])
+        said.append(drip.tick(mail_id, due_at, max(due_at, utcnow())))
+    return said
 
 
 def run_due_ticks():

@@ -4,6 +4,7 @@ import subprocess
 
 import dkim
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import log_in, screenshot
 from tests.settings.helpers import VALID_SETTINGS, stored
@@ -119,7 +120,7 @@ def test_mass_email_settings_carry_the_key_and_built_messages_verify(app, privat
 
 
 @pytest.mark.browser
-def test_admin_sets_up_dkim_in_the_browser(page, live_server, admin, private_key):
+def test_admin_sets_up_dkim_in_the_browser(page, app, admin, private_key):
     log_in(page, "admin@example.com")
     page.goto("/settings/")
     page.get_by_label("Signing domain (d=)").fill("example.com")
@@ -129,3 +130,10 @@ def test_admin_sets_up_dkim_in_the_browser(page, live_server, admin, private_key
     page.get_by_text("Settings saved.").wait_for()
     page.get_by_text("mailroom._domainkey.example.com").scroll_into_view_if_needed()
     screenshot(page, "settings-dkim")
+
+    # The TXT record to publish, name and value, and signing on.
+    record = page.locator(".dns-record")
+    expect(record).to_contain_text("mailroom._domainkey.example.com")
+    expect(record).to_contain_text(f"v=DKIM1; k=rsa; p={public_key_from_openssl(private_key)}")
+    expect(page.locator(".dkim-status")).to_contain_text("Signing is on")
+    assert stored(app)["dkim_private_key"] == private_key
