@@ -11,6 +11,7 @@ bp = Blueprint("events", __name__)
 
 
 def init_app(app):
+    from webapp.events import bot_rules  # noqa: F401  (routes register on bp)
     from webapp.events.ingest import record_smtp_outcomes
     from webapp.sending.journal import OUTCOMES_FOLDED
 

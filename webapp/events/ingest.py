@@ -111,6 +111,18 @@ def ingest(events, settings=None, commit=True):
     return result
 
 
+def rejudge(recipient_ids, settings=None):
+    """Judge the opens and clicks of these recipients again by the current bot rules, and correct
+    their rows and their mass emails' counters (a change of the rules; recompute.py)."""
+    settings = settings or get_settings()
+    _lock_for_writing()
+    states = _load_states(recipient_ids)
+    effects = transitions.Effects()
+    _sum_engagement(list(states.values()), Rules.from_settings(settings), effects)
+    _write(states.values(), effects, settings)
+    db.session.commit()
+
+
 def _lock_for_writing():
     """Hold the write lock before reading the rows this transaction will update. PostgreSQL locks
     the rows themselves (FOR UPDATE, below); SQLite only has a database lock, which a read does not

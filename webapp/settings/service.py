@@ -16,6 +16,10 @@ EDITABLE_FIELDS = (
 )
 
 
+# The bot rules (events/bots.py), edited on their own page; a change re-judges stored events.
+BOT_RULE_FIELDS = ("bot_open_seconds", "bot_click_seconds", "bot_scanner_agents", "bot_hidden_link", "bot_machine_opens")
+
+
 class InvalidSiteUrl(ValueError):
     """str(error) says what is wrong with the URL, in words for people."""
 
@@ -65,6 +69,16 @@ def update_settings(values, smtp_password=None, clear_smtp_password=False, dkim_
         settings.dkim_private_key = normalize_pem(dkim_private_key)
     db.session.commit()
     return settings
+
+
+def update_bot_rules(values):
+    """Store the bot rules; True when any of them changed (the stored events must be judged again)."""
+    settings = get_settings()
+    changed = any(getattr(settings, name) != values[name] for name in BOT_RULE_FIELDS)
+    for name in BOT_RULE_FIELDS:
+        setattr(settings, name, values[name])
+    db.session.commit()
+    return changed
 
 
 def dkim_key(settings):
