@@ -4,10 +4,8 @@ from playwright.sync_api import expect
 
 from tests.browser import log_in, screenshot, settled
 from tests.factories import a_draft, a_list, a_template, started
-from webapp.common.clock import utcnow
 from webapp.extensions import db
 from webapp.outbox.reader import list_messages
-from webapp.sending import lifecycle
 from webapp.settings.service import get_settings
 
 pytestmark = pytest.mark.browser

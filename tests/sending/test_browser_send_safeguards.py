@@ -7,7 +7,6 @@ from tests.browser import log_in, screenshot, settled
 from tests.factories import a_draft, a_list, started
 from webapp.common.clock import utcnow
 from webapp.extensions import db
-from webapp.sending import lifecycle
 from webapp.sending.models import MassEmail, Recipient
 
 pytestmark = pytest.mark.browser
