@@ -6,10 +6,10 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class MailroomClient(FlaskClient):
-    def csrf_token(self):
-        """A valid token for this client's session, made the way Flask-WTF makes it."""
+    def csrf_token(self, base_url="http://localhost/"):
+        """A valid token for this client's session on that host, made the way Flask-WTF makes it."""
         raw = "test-csrf-raw-token"
-        with self.session_transaction() as session:
+        with self.session_transaction(base_url=base_url) as session:
             session["csrf_token"] = raw
         serializer = URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token")
         return serializer.dumps(raw)
@@ -18,7 +18,7 @@ class MailroomClient(FlaskClient):
         headers = dict(kwargs.pop("headers", None) or {})
         method = (kwargs.get("method") or "GET").upper()
         if csrf and method not in SAFE_METHODS:
-            headers.setdefault("X-CSRFToken", self.csrf_token())
+            headers.setdefault("X-CSRFToken", self.csrf_token(kwargs.get("base_url", "http://localhost/")))
         if htmx:
             headers["HX-Request"] = "true"
         return super().open(*args, headers=headers, **kwargs)

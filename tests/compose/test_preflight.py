@@ -248,8 +248,9 @@ def save_settings_row(app, **changes):
 
 
 def test_editor_draft_shows_all_checks_passed(app, marketer_client):
+    # The Site URL is where the test client reaches the app (http://localhost): links lead here.
     save_settings_row(app, postal_address=ADDRESS, dkim_domain="example.com", dkim_selector="mailroom",
-                      dkim_private_key="(preflight only checks that a key is stored)")
+                      dkim_private_key="(preflight only checks that a key is stored)", site_url="http://localhost")
     response = marketer_client.post("/templates/preflight", data=draft(), htmx=True)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body

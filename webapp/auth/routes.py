@@ -15,7 +15,7 @@ from webapp.common.clock import utcnow
 from webapp.common.pages import render, wants_fragment
 from webapp.extensions import db
 from webapp.mail.smtp import SmtpFailure, smtp_config
-from webapp.settings.service import get_settings
+from webapp.settings.service import adopt_site_url, get_settings
 
 
 def _safe_next(target):
@@ -73,6 +73,7 @@ def setup():
     form = SetupForm()
     if form.validate_on_submit():
         user = create_user(form.email.data, form.password.data, role="admin", name=form.name.data)
+        adopt_site_url(request.host_url)  # behind a proxy, ProxyFix has put the public scheme and host here
         login_user(user)
         flash("Welcome to Mailroom. Your admin account is ready.", "success")
         return redirect(url_for("system.home"))

@@ -75,10 +75,12 @@ class Finding:
         return f"{part}, {label} {', '.join(map(str, self.lines))}"
 
 
-def preflight(subject, html, text, *, settings, known_fields=(), tracking_names=(), from_email="", reply_to=""):
+def preflight(subject, html, text, *, settings, known_fields=(), tracking_names=(), from_email="", reply_to="",
+              reached_at=None, production=False):
     """Every finding for a template, errors first. `settings` is the AppSettings row (or alike);
     `known_fields` the custom contact field names, `tracking_names` the TrackingUrl names;
-    `from_email`/`reply_to` the template's own, which win over the settings' sender."""
+    `from_email`/`reply_to` the template's own, which win over the settings' sender; `reached_at`
+    the address the person's request came in on, `production` whether this is the production app."""
     text = text or ""
     too_big = size_problems(subject, html, text)
     if too_big:  # linting megabytes would take seconds, and the template cannot be sent anyway
@@ -90,6 +92,7 @@ def preflight(subject, html, text, *, settings, known_fields=(), tracking_names=
         *_subject_findings(subject),
         *_unsubscribe_findings(html, text, settings),
         *_postal_address_findings(html, settings),
+        *_site_url_findings(settings.site_url, reached_at, production),
         *_sender_findings(from_email or settings.from_email, reply_to),
         *_signing_findings(from_email or settings.from_email, settings),
         *_text_findings(html, text),
@@ -198,6 +201,26 @@ def _sender_findings(from_email, reply_to):
         yield Finding("no_reply_sender", "info", "Replies go to a no-reply address",
                       "Replies are lost, and mailbox providers count replies as a sign people want your mail. "
                       "Set a Reply-To that someone reads.")
+
+
+def _site_url_findings(site_url, reached_at, production):
+    """Every tracking, unsubscribe and view link starts with the Site URL: it must reach this Mailroom."""
+    host = urlsplit(site_url).hostname or ""
+    if production and (host == "localhost" or _is_loopback(host)):
+        yield Finding("site_url_loopback", "error", f"Links in this email point to {site_url}",
+                      "That address is this machine itself: no recipient can reach it, so every tracked link, the "
+                      "unsubscribe link and the view-in-browser link would be dead. An admin sets the Site URL in Settings.")
+    elif reached_at and site_url.rstrip("/") != reached_at.rstrip("/"):
+        yield Finding("site_url_elsewhere", "warning", f"Links in this email point to {site_url}",
+                      f"You reached Mailroom at {reached_at.rstrip('/')}. If recipients cannot reach {site_url}, "
+                      "every tracked link and the unsubscribe link would be dead: check the Site URL in Settings.")
+
+
+def _is_loopback(host):
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _signing_findings(from_email, settings):

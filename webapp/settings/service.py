@@ -52,6 +52,14 @@ def normalize_site_url(raw):
     return url.rstrip("/")
 
 
+def adopt_site_url(url):
+    """The address the first admin set Mailroom up at becomes the Site URL: the one address known
+    to reach it (the default 127.0.0.1:5000 is wrong on any other port or host)."""
+    settings = get_settings()
+    settings.site_url = normalize_site_url(url)
+    db.session.commit()
+
+
 def update_settings(values, smtp_password=None, clear_smtp_password=False, dkim_private_key=None, clear_dkim_private_key=False):
     """Store validated values. A blank smtp_password or dkim_private_key keeps the stored one
     (both fields are write-only: the page never sends a secret back to the browser)."""

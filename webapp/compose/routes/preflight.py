@@ -1,5 +1,5 @@
 """Preflight lint: the checklist shown before any send, for the editor's draft or a saved template."""
-from flask import abort, request
+from flask import abort, current_app, request
 
 from webapp.common.pages import render
 from webapp.compose import bp, service
@@ -16,6 +16,7 @@ def _render(values, template=None):
         values["subject"], values["html"], values["text"], settings=get_settings(),
         known_fields=service.known_fields(), tracking_names=service.tracking_url_map(),
         from_email=values["from_email"], reply_to=values["reply_to"],
+        reached_at=request.host_url, production=current_app.config.get("ENV_NAME") == "prod",
     )
     grouped = {severity: [f for f in findings if f.severity == severity] for severity in SEVERITIES}
     return render("compose/preflight.html", "compose/_preflight.html", findings=findings, grouped=grouped, template=template)
