@@ -15,7 +15,7 @@ from webapp.compose.tokens import (
     TokenSigner, read_click_token, read_open_token, read_unsubscribe_token, read_view_token,
 )
 from webapp.compose.verp import Verp
-from webapp.mail.dkim import DkimKey
+from webapp.mail.dkim import DkimKey, DkimSigner
 
 SECRET = "test-secret"
 SIGNER = TokenSigner(SECRET)
@@ -245,7 +245,7 @@ def dkim_key(tmp_path_factory):
 
 def test_dkim_signature_verifies_and_covers_the_one_click_headers(dkim_key):
     private_pem, public_b64 = dkim_key
-    message_builder = builder(build_settings=settings(dkim=DkimKey("mail2026", "example.com", private_pem)))
+    message_builder = builder(build_settings=settings(dkim=DkimSigner([DkimKey("mail2026", "example.com", private_pem)])))
     message = message_builder.build(7, "ann@example.org", contact_context("ann@example.org", "Ann"))
 
     def dns(name, timeout=5):

@@ -56,7 +56,7 @@ def test_a_traditional_rsa_key_is_accepted_too(admin_client, app):
 
 
 @pytest.mark.parametrize("pasted, message", [
-    ("not a key", "This is not an RSA private key in PEM format"),
+    ("not a key", "This is not an RSA or Ed25519 private key in PEM format"),
     ("-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----", "This is a public key"),
 ])
 def test_what_is_not_a_private_key_is_refused_with_a_reason(admin_client, app, pasted, message):
@@ -99,13 +99,13 @@ def test_mass_email_settings_carry_the_key_and_built_messages_verify(app, privat
     from webapp.compose.mime import MessageBuilder
     from webapp.compose.rendering import compile_template, contact_context
     from webapp.compose.service import message_settings
-    from webapp.mail.dkim import dns_record
-    from webapp.settings.service import get_settings, update_settings
+    from webapp.mail.dkim import DkimKey, dns_record
+    from webapp.settings.service import dkim_keys, get_settings, update_settings
 
     assert message_settings(get_settings(), app.config).dkim is None
     update_settings({**DKIM, "from_email": "news@example.com"}, dkim_private_key=private_key)
     build_settings = message_settings(get_settings(), app.config)
-    assert build_settings.dkim.domain == "example.com" and build_settings.dkim.selector == "mailroom"
+    assert dkim_keys(get_settings()) == [DkimKey("mailroom", "example.com", private_key.encode())]
 
     compiled = compile_template("Autumn news", "<p>Hello {{ contact.first_name }}</p>")
     message = MessageBuilder(compiled, build_settings).build(7, "ann@example.org", contact_context("ann@example.org", "Ann"))
@@ -125,7 +125,7 @@ def test_admin_sets_up_dkim_in_the_browser(page, app, admin, private_key):
     page.goto("/settings/")
     page.get_by_label("Signing domain (d=)").fill("example.com")
     page.get_by_label("Selector (s=)").fill("mailroom")
-    page.get_by_label("Private key (PEM)").fill(private_key)
+    page.get_by_label("Private key (PEM)", exact=True).fill(private_key)
     page.get_by_role("button", name="Save settings").click()
     page.get_by_text("Settings saved.").wait_for()
     page.get_by_text("mailroom._domainkey.example.com").scroll_into_view_if_needed()
@@ -137,3 +137,46 @@ def test_admin_sets_up_dkim_in_the_browser(page, app, admin, private_key):
     expect(record).to_contain_text(f"v=DKIM1; k=rsa; p={public_key_from_openssl(private_key)}")
     expect(page.locator(".dkim-status")).to_contain_text("Signing is on")
     assert stored(app)["dkim_private_key"] == private_key
+
+
+@pytest.fixture(scope="module")
+def ed25519_key():
+    return subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519"], check=True, capture_output=True, text=True).stdout
+
+
+def test_an_ed25519_key_beside_the_rsa_key_signs_every_message_twice(admin_client, app, private_key, ed25519_key):
+    from webapp.compose.mime import MessageBuilder
+    from webapp.compose.rendering import compile_template, contact_context
+    from webapp.compose.service import message_settings
+    from webapp.mail.dkim import dns_record
+    from webapp.settings.service import get_settings
+
+    body = save(admin_client, **DKIM, dkim_key=private_key, dkim_ed25519_selector="mailroom-ed",
+                dkim_ed25519_key=ed25519_key).get_data(as_text=True)
+
+    assert "two in fact: Ed25519 and RSA" in body and "mailroom-ed._domainkey.example.com" in body and "k=ed25519; p=" in body
+    with app.app_context():
+        compiled = compile_template("News", "<p>Hello {{ contact.first_name }}</p>")
+        message = MessageBuilder(compiled, message_settings(get_settings(), app.config)).build(
+            7, "ann@example.org", contact_context("ann@example.org", "Ann"))
+    records = {f"{name}.".encode(): value.encode() for name, value in (
+        dns_record("mailroom", "example.com", private_key), dns_record("mailroom-ed", "example.com", ed25519_key))}
+    assert message.data.count(b"DKIM-Signature:") == 2
+    for index in (0, 1):
+        assert dkim.DKIM(message.data).verify(idx=index, dnsfunc=lambda name, timeout=5: records.get(name))
+
+
+@pytest.mark.parametrize("fields, says", [
+    ({"dkim_key": "ED25519"}, "This is an Ed25519 key: paste it in the Ed25519 field below"),
+    ({"dkim_key": "RSA", "dkim_ed25519_selector": "ed", "dkim_ed25519_key": "RSA"}, "This is an RSA key: it goes in the private key field above"),
+    ({"dkim_ed25519_selector": "ed", "dkim_ed25519_key": "ED25519"}, "store an RSA key too"),
+    ({"dkim_key": "RSA", "dkim_ed25519_selector": "mailroom", "dkim_ed25519_key": "ED25519"}, "Each key needs its own selector"),
+    ({"dkim_key": "RSA", "dkim_ed25519_key": "ED25519"}, "Enter a selector for the Ed25519 key"),
+])
+def test_each_key_goes_in_its_own_field(admin_client, app, private_key, ed25519_key, fields, says):
+    pasted = {name: {"RSA": private_key, "ED25519": ed25519_key}.get(value, value) for name, value in fields.items()}
+
+    response = save(admin_client, **DKIM, **pasted)
+
+    assert response.status_code == 422 and says in response.get_data(as_text=True)
+    assert stored(app)["dkim_private_key"] == "" and stored(app)["dkim_ed25519_private_key"] == ""

@@ -2,8 +2,8 @@
 
 The modules here are plain services (no request, no current_user): rendering.py compiles and
 renders placeholders in a sandbox, links.py rewrites links to signed click URLs, tokens.py signs
-the ids in tracking URLs, mime.py builds the final message bytes, verp.py and dkim_signing.py
-handle the envelope sender and the signature. service.py and send_test.py serve the pages
+the ids in tracking URLs, mime.py builds the final message bytes, verp.py handles the envelope
+sender (the DKIM signature is mail/dkim.py's). service.py and send_test.py serve the pages
 in routes/ (templates, tracking URLs).
 """
 from flask import Blueprint

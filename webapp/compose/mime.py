@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from webapp.compose.tokens import TokenSigner, TrackingUrls
 from webapp.compose.verp import Verp
-from webapp.mail.dkim import DkimKey
+from webapp.mail.dkim import DkimSigner
 
 CRLF = "\r\n"
 MAX_PLAIN_SUBJECT = 900  # under the 998-octet line limit with room for "Subject: "
@@ -44,7 +44,7 @@ class BuildSettings:
     unsubscribe_mailto: str = ""  # mailbox for mailto: unsubscribes; none means https only
     bounce_address: str = ""  # envelope sender; with verp=True it carries the recipient id
     verp: bool = False
-    dkim: DkimKey | None = None
+    dkim: DkimSigner | None = None
     recipient_header: bool = True  # X-Mailroom-Recipient: lets a forwarded complaint be traced
 
 

@@ -18,7 +18,7 @@ from webapp.compose.mime import BuildSettings
 from webapp.compose.models import VERSIONED_FIELDS, Template, TrackingUrl
 from webapp.compose.rendering import RenderError, TemplateProblems, check_template, compile_template, contact_context
 from webapp.extensions import db
-from webapp.settings.service import dkim_key
+from webapp.settings.service import dkim_signer
 
 EDITABLE_FIELDS = ("name", *VERSIONED_FIELDS)
 # A first template that already shows every kind of placeholder, so nobody starts from a blank page.
@@ -258,7 +258,7 @@ def message_settings(app_settings, app_config):
         verp=app_settings.verp,
         bounce_address=app_settings.bounce_address,
         unsubscribe_mailto=app_settings.unsubscribe_mailto,
-        dkim=dkim_key(app_settings),
+        dkim=dkim_signer(app_settings),
     )
 
 

@@ -13,5 +13,7 @@ def html_to_text(protected_html):
     converter.ignore_images = True  # alt texts of logos and spacers are noise in a text mail
     converter.body_width = 78
     converter.unicode_snob = True  # keep "é" rather than "e"
-    text = converter.handle(protected_html).strip() + "\n"
-    return escape_literal_jinja(text)
+    # html2text ends lines with two spaces where Markdown wants a hard break: noise in text/plain,
+    # and they would cost DKIM's relaxed canonicalisation a pass over every message.
+    lines = converter.handle(protected_html).strip().split("\n")
+    return escape_literal_jinja("\n".join(line.rstrip() for line in lines) + "\n")

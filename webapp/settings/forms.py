@@ -12,6 +12,7 @@ from webapp.settings.service import EDITABLE_FIELDS, InvalidSiteUrl, get_setting
 _HOSTNAME = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}")
 _SELECTOR = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
+SELECTOR_RULE = "A selector is letters, digits, dots, dashes or underscores, e.g. mailroom or s2026."
 SECURITY_LABELS = {"none": "None (plain SMTP)", "starttls": "STARTTLS (usually port 587)", "ssl": "SSL/TLS (usually port 465)"}
 
 
@@ -56,6 +57,9 @@ class SettingsForm(FlaskForm):
     dkim_selector = StringField("Selector (s=)", filters=[strip])
     dkim_key = TextAreaField("Private key (PEM)", validators=[Length(max=20_000)])
     clear_dkim_key = BooleanField("Remove the stored key")
+    dkim_ed25519_selector = StringField("Ed25519 selector", filters=[strip])
+    dkim_ed25519_key = TextAreaField("Ed25519 private key (PEM)", validators=[Length(max=20_000)])
+    clear_dkim_ed25519_key = BooleanField("Remove the stored Ed25519 key")
 
     def validate_site_url(self, field):
         try:
@@ -79,22 +83,46 @@ class SettingsForm(FlaskForm):
 
     def validate_dkim_selector(self, field):
         if field.data and not _SELECTOR.fullmatch(field.data):
-            raise ValidationError("A selector is letters, digits, dots, dashes or underscores, e.g. mailroom or s2026.")
+            raise ValidationError(SELECTOR_RULE)
         if not field.data and self._keeps_dkim_key():
             raise ValidationError("Enter the selector, e.g. mailroom: it names the DNS record of the key.")
 
+    def validate_dkim_ed25519_selector(self, field):
+        if field.data and not _SELECTOR.fullmatch(field.data):
+            raise ValidationError(SELECTOR_RULE)
+        if field.data and field.data == self.dkim_selector.data:
+            raise ValidationError("Each key needs its own selector: it names its DNS record.")
+        if not field.data and self._keeps_dkim_key("dkim_ed25519"):
+            raise ValidationError("Enter a selector for the Ed25519 key, e.g. mailroom-ed.")
+
     def validate_dkim_key(self, field):
-        if field.data and field.data.strip() and not self.clear_dkim_key.data:
+        self._check_key(field, self.clear_dkim_key, "rsa",
+                        "This is an Ed25519 key: paste it in the Ed25519 field below. Receivers that do not know "
+                        "Ed25519 need an RSA key here.")
+
+    def validate_dkim_ed25519_key(self, field):
+        self._check_key(field, self.clear_dkim_ed25519_key, "ed25519",
+                        "This is an RSA key: it goes in the private key field above. Generate an Ed25519 key with: "
+                        "openssl genpkey -algorithm ed25519")
+        if field.data and field.data.strip() and not self._keeps_dkim_key():
+            raise ValidationError("The Ed25519 key signs beside the RSA key: store an RSA key too.")
+
+    @staticmethod
+    def _check_key(field, clear, algorithm, wrong_kind):
+        if field.data and field.data.strip() and not clear.data:
             try:
-                check_private_key(field.data)
+                kind, _bits = check_private_key(field.data)
             except InvalidDkimKey as error:
                 raise ValidationError(str(error)) from error
+            if kind != algorithm:
+                raise ValidationError(wrong_kind)
 
-    def _keeps_dkim_key(self):
+    def _keeps_dkim_key(self, prefix="dkim"):
         """True when a key will be stored after saving: a new one pasted, or the stored one kept."""
-        if self.clear_dkim_key.data:
+        if getattr(self, f"clear_{prefix}_key").data:
             return False
-        return bool((self.dkim_key.data or "").strip() or get_settings().dkim_private_key)
+        stored = get_settings().dkim_private_key if prefix == "dkim" else get_settings().dkim_ed25519_private_key
+        return bool((getattr(self, f"{prefix}_key").data or "").strip() or stored)
 
     def values(self):
         return {name: getattr(self, name).data for name in EDITABLE_FIELDS}

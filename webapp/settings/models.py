@@ -48,6 +48,9 @@ class AppSettings(db.Model):
     dkim_domain: Mapped[str] = mapped_column(String(253), default="", server_default="")
     dkim_selector: Mapped[str] = mapped_column(String(63), default="", server_default="")
     dkim_private_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # An Ed25519 key beside the RSA one: every message then carries both signatures (RFC 8463).
+    dkim_ed25519_selector: Mapped[str] = mapped_column(String(63), default="", server_default="")
+    dkim_ed25519_private_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The bounce mailbox (IMAP) the periodic poller reads DSNs, complaints and mailto unsubscribes from.
     imap_host: Mapped[str] = mapped_column(String(255), default="", server_default="")
     imap_port: Mapped[int] = mapped_column(default=993, server_default="993")

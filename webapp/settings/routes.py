@@ -5,7 +5,7 @@ from webapp.common.pages import render, wants_fragment
 from webapp.mail.smtp import SmtpFailure, send_test_email, smtp_config
 from webapp.settings import bp
 from webapp.settings.forms import SettingsForm, SmtpTestForm
-from webapp.settings.service import dkim_dns_record, get_settings, update_settings
+from webapp.settings.service import dkim_dns_records, get_settings, update_settings
 
 
 def _render(fragment, form=None, test_form=None, status=200, **context):
@@ -15,7 +15,7 @@ def _render(fragment, form=None, test_form=None, status=200, **context):
         "settings/index.html", fragment, status=status,
         form=form or SettingsForm(formdata=None, obj=settings),
         test_form=test_form or SmtpTestForm(formdata=None),
-        settings=settings, smtp=smtp_config(settings, current_app.config), dkim_record=dkim_dns_record(settings), **context,
+        settings=settings, smtp=smtp_config(settings, current_app.config), dkim_records=dkim_dns_records(settings), **context,
     )
 
 
@@ -28,7 +28,9 @@ def index():
     if not form.validate():
         return _render("settings/_form.html", form, status=422)
     update_settings(form.values(), smtp_password=form.smtp_password.data, clear_smtp_password=form.clear_smtp_password.data,
-                    dkim_private_key=form.dkim_key.data, clear_dkim_private_key=form.clear_dkim_key.data)
+                    dkim_private_key=form.dkim_key.data, clear_dkim_private_key=form.clear_dkim_key.data,
+                    dkim_ed25519_private_key=form.dkim_ed25519_key.data,
+                    clear_dkim_ed25519_private_key=form.clear_dkim_ed25519_key.data)
     if wants_fragment():
         # Swapped in place, so the admin keeps their scroll position; the fragment shows the notice.
         return _render("settings/_form.html", saved=True)

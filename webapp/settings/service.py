@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 from webapp.extensions import db
-from webapp.mail.dkim import DkimKey, dns_record, normalize_pem
+from webapp.mail.dkim import DkimKey, DkimSigner, dns_record, normalize_pem
 from webapp.settings.models import AppSettings
 
 # What an admin may change through update_settings(); the SMTP password has its own rules.
@@ -12,7 +12,7 @@ EDITABLE_FIELDS = (
     "open_tracking", "click_tracking", "verp", "site_url",
     "inactivity_days",
     "smtp_host", "smtp_port", "smtp_username", "smtp_security", "from_name", "from_email",
-    "dkim_domain", "dkim_selector",
+    "dkim_domain", "dkim_selector", "dkim_ed25519_selector",
 )
 
 
@@ -60,9 +60,10 @@ def adopt_site_url(url):
     db.session.commit()
 
 
-def update_settings(values, smtp_password=None, clear_smtp_password=False, dkim_private_key=None, clear_dkim_private_key=False):
-    """Store validated values. A blank smtp_password or dkim_private_key keeps the stored one
-    (both fields are write-only: the page never sends a secret back to the browser)."""
+def update_settings(values, smtp_password=None, clear_smtp_password=False, dkim_private_key=None, clear_dkim_private_key=False,
+                    dkim_ed25519_private_key=None, clear_dkim_ed25519_private_key=False):
+    """Store validated values. A blank smtp_password or DKIM key keeps the stored one (the
+    fields are write-only: the page never sends a secret back to the browser)."""
     settings = get_settings()
     for name in EDITABLE_FIELDS:
         if name in values:
@@ -75,6 +76,10 @@ def update_settings(values, smtp_password=None, clear_smtp_password=False, dkim_
         settings.dkim_private_key = ""
     elif dkim_private_key and dkim_private_key.strip():
         settings.dkim_private_key = normalize_pem(dkim_private_key)
+    if clear_dkim_ed25519_private_key:
+        settings.dkim_ed25519_private_key = ""
+    elif dkim_ed25519_private_key and dkim_ed25519_private_key.strip():
+        settings.dkim_ed25519_private_key = normalize_pem(dkim_ed25519_private_key)
     db.session.commit()
     return settings
 
@@ -89,15 +94,23 @@ def update_bot_rules(values):
     return changed
 
 
-def dkim_key(settings):
-    """The key every mass email is signed with, or None while domain, selector or key is missing."""
-    if settings.dkim_domain and settings.dkim_selector and settings.dkim_private_key:
-        return DkimKey(settings.dkim_selector, settings.dkim_domain, settings.dkim_private_key.encode())
-    return None
+def dkim_keys(settings):
+    """The keys every mass email is signed with: the RSA key, and the Ed25519 one beside it when
+    set; none while the domain, a selector or the RSA key is missing."""
+    if not (settings.dkim_domain and settings.dkim_selector and settings.dkim_private_key):
+        return []
+    keys = [DkimKey(settings.dkim_selector, settings.dkim_domain, settings.dkim_private_key.encode())]
+    if settings.dkim_ed25519_selector and settings.dkim_ed25519_private_key:
+        keys.insert(0, DkimKey(settings.dkim_ed25519_selector, settings.dkim_domain, settings.dkim_ed25519_private_key.encode()))
+    return keys
 
 
-def dkim_dns_record(settings):
-    """(name, value) of the TXT record the admin publishes for the stored key, or None."""
-    if dkim_key(settings) is None:
-        return None
-    return dns_record(settings.dkim_selector, settings.dkim_domain, settings.dkim_private_key)
+def dkim_signer(settings):
+    """A DkimSigner of the stored keys (build it once per send), or None when signing is off."""
+    keys = dkim_keys(settings)
+    return DkimSigner(keys) if keys else None
+
+
+def dkim_dns_records(settings):
+    """[(name, value)] of the TXT records the admin publishes for the stored keys."""
+    return [dns_record(key.selector, key.domain, key.private_key_pem.decode()) for key in dkim_keys(settings)]
