@@ -10,7 +10,8 @@
 
 Any reply starting with 421 is followed by closing the connection, as real servers do.
 With dsn=True the server advertises DSN (RFC 3461) and accepts its parameters; without
-it, like aiosmtpd itself, it refuses unknown MAIL/RCPT parameters with 555. With
+it, like aiosmtpd itself, it refuses unknown MAIL/RCPT parameters with 555. With smtputf8=True
+it offers SMTPUTF8 (RFC 6531) and takes UTF-8 addresses. With
 password="..." it offers AUTH (without TLS) and accepts only that password. It offers
 PIPELINING, as most relays do, unless pipelining=False.
 """
@@ -108,7 +109,7 @@ class _ScriptedSMTP(SMTP):
 class _Controller(Controller):
     def __init__(self, owner, port):
         auth = {"authenticator": owner.authenticate, "auth_require_tls": False} if owner.password else {}
-        super().__init__(_ScriptedHandler(owner), hostname="127.0.0.1", port=port, **auth)
+        super().__init__(_ScriptedHandler(owner), hostname="127.0.0.1", port=port, enable_SMTPUTF8=owner.smtputf8, **auth)
         self.owner = owner
 
     def factory(self):
@@ -116,8 +117,9 @@ class _Controller(Controller):
 
 
 class ScriptedSmtpServer:
-    def __init__(self, dsn=False, password=None, pipelining=True):
+    def __init__(self, dsn=False, password=None, pipelining=True, smtputf8=False):
         self.dsn = dsn
+        self.smtputf8 = smtputf8
         self.pipelining = pipelining
         self.password = password
         self.mail_replies = {}  # envelope sender -> reply to its MAIL FROM

@@ -23,14 +23,14 @@ def test_a_send_paused_by_a_burst_of_refusals_says_why(page, app, marketer):
     mail_id = a_started_send(app)
     with app.app_context():
         db.session.execute(update(MassEmail).values(
-            state="paused", failure_reason="Paused automatically: 46 of the last 50 messages were refused; most said: "
+            state="paused", failure_reason="Paused automatically: 46 of the last 50 messages were refused or failed; most said: "
                                            "554 5.7.1 Service unavailable; client host [192.0.2.7] blocked using zen.spamhaus.org"))
         db.session.commit()
     log_in(page, "marketer@example.com")
 
     page.goto(f"/mass-emails/{mail_id}")
 
-    expect(page.get_by_role("alert")).to_contain_text("46 of the last 50 messages were refused")
+    expect(page.get_by_role("alert")).to_contain_text("46 of the last 50 messages were refused or failed")
     settled(page)
     screenshot(page, "mass-email-auto-paused")
     page.get_by_role("button", name="Resume").click()

@@ -47,7 +47,7 @@ def test_a_burst_of_refusals_across_batches_pauses_the_mass_email_quoting_the_mo
     mail = mass_email(mail_id)
     assert mail.state == "paused"
     # 14 relay refusals (one per address, alike once the address is set aside; the latest is quoted), 6 blocks.
-    assert mail.failure_reason == ("Paused automatically: 20 of the last 20 messages were refused; "
+    assert mail.failure_reason == ("Paused automatically: 20 of the last 20 messages were refused or failed; "
                                    f"most said: 550 5.7.1 <{in_order[13]}>: Relay access denied")
     assert Counter(statuses(mail_id).values()) == {"bounced": 20, "queued": 40}  # the rest waits for a person
 
@@ -106,6 +106,6 @@ def test_a_server_that_stays_unreachable_pauses_the_mass_email_with_the_reason(c
 
     mail = mass_email(mail_id)
     assert mail.state == "paused"
-    assert mail.failure_reason.startswith("Paused automatically: 20 of the last 20 messages were refused; "
+    assert mail.failure_reason.startswith("Paused automatically: 20 of the last 20 messages were refused or failed; "
                                           "most said: Could not connect to 127.0.0.1:")
     assert set(statuses(mail_id).values()) == {"queued"}

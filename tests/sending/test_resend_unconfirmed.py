@@ -103,12 +103,12 @@ def test_a_mass_email_paused_by_mailroom_shows_why(app, marketer_client):
         lifecycle.start_mass_email(mail_id, utcnow())
         prepare_send(mail_id, utcnow())
         mail = mass_email(mail_id)
-        mail.state, mail.failure_reason = "paused", "Paused automatically: 20 of the last 20 messages were refused; most said: 554 5.7.1 blocked"
+        mail.state, mail.failure_reason = "paused", "Paused automatically: 20 of the last 20 messages were refused or failed; most said: 554 5.7.1 blocked"
         db.session.commit()
 
     page = marketer_client.get(f"/mass-emails/{mail_id}").data
 
-    assert b'role="alert" data-failure-reason>Paused automatically: 20 of the last 20 messages were refused' in page
+    assert b'role="alert" data-failure-reason>Paused automatically: 20 of the last 20 messages were refused or failed' in page
     assert b"Fix it, then resume." in page
     resumed = marketer_client.post(f"/mass-emails/{mail_id}/resume", htmx=True).data
     assert b"data-failure-reason" not in resumed and b"Sending again." in resumed

@@ -14,6 +14,7 @@ every invalid address, goes to email-validator, which owns the error messages.
 import re
 
 import email_validator
+import idna
 from email_validator import EmailNotValidError, validate_email
 
 # RFC 5322 dot-atom of ASCII atext: no leading, trailing or doubled dots. At most 64 characters,
@@ -62,3 +63,12 @@ def normalize_email(raw):
 
 def email_domain(email):
     return email.rpartition("@")[2]
+
+
+def ascii_domain(email):
+    """The address with its domain in ASCII (IDNA 2008 "xn--" labels, as email-validator checked
+    it): what DNS and SMTP know a non-ASCII domain by. The local part stays as it is."""
+    local, _, domain = email.rpartition("@")
+    if domain.isascii():
+        return email
+    return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 from webapp.compose.tokens import TokenSigner, TrackingUrls
 from webapp.compose.verp import Verp
+from webapp.common.emails import ascii_domain
+from webapp.mail.addresses import needs_smtputf8
 from webapp.mail.dkim import DkimSigner
 
 CRLF = "\r\n"
@@ -146,7 +148,7 @@ class MessageBuilder:
         headers = [
             f"Date: {self.clock.date()}",
             f"Message-ID: {message_id}",
-            f"To: {to}",
+            f"To: {to if needs_smtputf8(to) else ascii_domain(to)}",  # RFC 6532 UTF-8 only where SMTPUTF8 carries it
             encode_subject(subject),
             f"List-Unsubscribe: {list_unsubscribe}",
         ]

@@ -6,13 +6,15 @@ differ, so nobody mistakes a test for the campaign and reports can ignore it.
 """
 import dataclasses
 import re
-import smtplib
 from dataclasses import dataclass
 
 from webapp.common.emails import InvalidEmail, normalize_email
 from webapp.compose.mime import MessageBuilder
 from webapp.compose.rendering import compile_template
-from webapp.mail.smtp import connect, describe_smtp_error
+from webapp.mail.addresses import NeedsSmtpUtf8
+from webapp.mail.delivery import ConnectionLost, SmtpDelivery
+from webapp.mail.replies import SENT
+from webapp.mail.smtp import SmtpFailure
 
 MAX_TEST_ADDRESSES = 10
 SUBJECT_PREFIX = "[Test] "
@@ -60,23 +62,25 @@ def build_test_messages(values, contact, addresses, build_settings, app_settings
 
 
 def send_messages(messages, smtp):
-    """Send over ONE connection; a TestResult per message. Never raises for SMTP trouble."""
+    """Send over ONE connection, as a send does (mail/delivery.py); a TestResult per message.
+    Never raises for SMTP trouble: each address says what happened to it."""
     results = []
     try:
-        with connect(smtp) as connection:
+        with SmtpDelivery(smtp) as delivery:
             for message in messages:
                 try:
-                    connection.host.sendmail(message.envelope_from, [message.to], message.data)
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
-                    # The server refused this message; the connection is still good for the next.
-                    results.append(TestResult(message.to, False, describe_smtp_error(error, smtp)))
-                else:
-                    results.append(TestResult(message.to, True, f"Accepted by {smtp.address}"))
-    except (smtplib.SMTPException, OSError) as error:
+                    recipient = delivery.recipient(message.to)
+                except NeedsSmtpUtf8 as error:
+                    results.append(TestResult(message.to, False, str(error)))
+                    continue
+                outcome = delivery.send(message.envelope_from, recipient, message.data)
+                accepted = outcome.kind == SENT
+                results.append(TestResult(message.to, accepted, f"Accepted by {smtp.address}" if accepted
+                                          else f"{smtp.address} refused it: {outcome.code} {outcome.text}"))
+    except (ConnectionLost, SmtpFailure) as error:
         # Connecting failed or the connection broke: every message not yet answered failed with it.
-        reason = describe_smtp_error(error, smtp)
         answered = {result.address for result in results}
-        results += [TestResult(message.to, False, reason) for message in messages if message.to not in answered]
+        results += [TestResult(message.to, False, str(error)) for message in messages if message.to not in answered]
     return results
 
 

@@ -22,6 +22,7 @@ instead of four. The message body still waits for DATA's 354, so the phases abov
 import smtplib
 import ssl
 
+from webapp.mail.addresses import needs_smtputf8, wire_address
 from webapp.mail.replies import CONNECTION, classify
 from webapp.mail.smtp import SmtpFailure, connect, describe_smtp_error
 
@@ -67,6 +68,7 @@ class SmtpDelivery:
         self.smtp = None
         self.dsn = False
         self.pipelining = False
+        self.smtputf8 = False
 
     def __enter__(self):
         self.open()
@@ -85,6 +87,12 @@ class SmtpDelivery:
             raise self._open_error(error) from error
         self.dsn = self.smtp.has_extn("dsn")
         self.pipelining = self.smtp.has_extn("pipelining")
+        self.smtputf8 = self.smtp.has_extn("smtputf8")
+
+    def recipient(self, address):
+        """The address as this server may be given it (addresses.wire_address), or NeedsSmtpUtf8:
+        ask before the message is handed over, so such a recipient fails alone and never in flight."""
+        return wire_address(address, self.smtputf8)
 
     def _open_error(self, error):
         reason = describe_smtp_error(error, self.config)
@@ -110,7 +118,7 @@ class SmtpDelivery:
     def send(self, envelope_from, recipient, message_bytes, envid=None):
         """Send one message to one recipient; an Outcome, or ConnectionLost (see the module docstring).
 
-        `envid` (e.g. the recipient row's id) comes back in the server's DSNs when it
+        `recipient` is the address as recipient() gave it. `envid` (e.g. the recipient row's id) comes back in the server's DSNs when it
         supports them, so a bounce can be matched to its recipient.
         """
         if self.smtp is None:
@@ -141,8 +149,11 @@ class SmtpDelivery:
         The commands are written by hand: smtplib's mail() and rcpt() parse each address as a
         header would, a tenth of a millisecond per call, for addresses that are plain already.
         """
-        commands = (f"MAIL FROM:<{envelope_from}>{self._mail_options(envid)}\r\n",
-                    f"RCPT TO:<{recipient}>{self._rcpt_options(recipient)}\r\n", "DATA\r\n")
+        utf8 = needs_smtputf8(recipient) or needs_smtputf8(envelope_from)
+        sender = wire_address(envelope_from, self.smtputf8)
+        commands = tuple(command.encode("utf-8") for command in (
+            f"MAIL FROM:<{sender}>{' SMTPUTF8' if utf8 else ''}{self._mail_options(envid)}\r\n",
+            f"RCPT TO:<{recipient}>{self._rcpt_options(recipient)}\r\n", "DATA\r\n"))
         if not self.pipelining:
             for command, accepted in zip(commands, _ACCEPTED):
                 self.smtp.send(command)
@@ -150,7 +161,7 @@ class SmtpDelivery:
                 if code not in accepted:
                     return code, text
             return code, text
-        self.smtp.send("".join(commands))
+        self.smtp.send(b"".join(commands))
         replies = []
         for _ in commands:  # every command in the group gets its reply, unless the server hangs up
             replies.append(self.smtp.getreply())
@@ -159,7 +170,7 @@ class SmtpDelivery:
         refusal = next(((code, text) for (code, text), accepted in zip(replies, _ACCEPTED) if code not in accepted), None)
         if refusal and replies[-1][0] == 354:
             # DATA went ahead without a valid sender or recipient (a lax server): end it empty.
-            self.smtp.send(".\r\n")
+            self.smtp.send(b".\r\n")
             self.smtp.getreply()
         return refusal or replies[-1]
 
@@ -171,7 +182,10 @@ class SmtpDelivery:
 
     def _rcpt_options(self, recipient):
         # ORCPT names the address as we sent it, so the DSN says which recipient failed even after forwarding.
-        return f" {DSN_NOTIFY} ORCPT=rfc822;{xtext(recipient)}" if self.dsn else ""
+        if not self.dsn:
+            return ""
+        # rfc822 ORCPT is ASCII only; a UTF-8 address would need RFC 6533's utf-8 type: it goes without.
+        return f" {DSN_NOTIFY} ORCPT=rfc822;{xtext(recipient)}" if recipient.isascii() else f" {DSN_NOTIFY}"
 
     def _reset(self):
         """End a refused transaction so the next message can start one."""

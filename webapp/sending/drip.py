@@ -22,7 +22,7 @@ from webapp.common.queues import queue
 from webapp.extensions import db
 from webapp.sending.models import MassEmail
 from webapp.sending.sender import QUEUE
-from webapp.sending.step import RECONNECT_SECONDS, first_retry_at, recount, send_step
+from webapp.sending.step import RECONNECT_SECONDS, first_retry_at, note_batch_error, recount, send_step
 from webapp.settings.service import get_settings
 
 JOB = "jobs.sending.drip_tick"
@@ -66,6 +66,14 @@ def _move_clock(mass_email_id, expected, due_at):
 
 def tick(mass_email_id, due_at, now):
     """Send the drip's next recipient if this tick is still the one due; returns a summary for the job."""
+    try:
+        return _tick(mass_email_id, due_at, now)
+    except Exception as error:
+        note_batch_error(mass_email_id, error)
+        raise
+
+
+def _tick(mass_email_id, due_at, now):
     mass_email = db.session.get(MassEmail, mass_email_id)
     if mass_email is None or mass_email.kind != "drip":
         return "not a drip"

@@ -1,17 +1,19 @@
-"""Automatic pause on a burst of refusals: a sliding window of a mass email's recent attempts.
+"""Automatic pause on a burst of refusals or failures: a sliding window of a mass email's recent attempts.
 
 listmonk pauses a campaign after a fixed number of errors, however many messages went out
 fine in between, and says nothing of why. Here every attempt of every batch of the mass
 email (a message the server answered, or a connection that failed) pushes one entry onto
 `mailroom:attempts:<mass_email_id>`, a Redis list trimmed to the admin's window
 (AppSettings.auto_pause_window): "" for a message accepted, the server's reply for a refusal (bounce,
-deferral) or the connection failure. Once MIN_SAMPLE attempts are in the window and the
+deferral), the connection failure, or why a recipient's message could not be built or handed
+over (a template that fails for real contacts, an address the relay cannot take). Once MIN_SAMPLE attempts are in the window and the
 refused share reaches AppSettings.auto_pause_percent, the batch that sees it pauses the
 mass email with a reason quoting the most common reply, and stops; every other batch of the
 mass email sees the same window at its next message and stops too. Resuming empties the
 window, so a fixed problem is judged on fresh attempts only.
 
-The push rides the journal's MULTI (journal.Journal.advance), so it adds no round trip.
+The push rides the journal's MULTI (journal.Journal.advance), so it adds no round trip (a failure
+is journaled at once, with its own).
 """
 import re
 from collections import Counter
@@ -68,7 +70,7 @@ class FailureWindow:
         refused, attempts = (int(n) for n in counts)
         if attempts < min(MIN_SAMPLE, self.rule.window) or refused * 100 < self.rule.percent * attempts:
             return None
-        return (f"Paused automatically: {refused} of the last {attempts} messages were refused; "
+        return (f"Paused automatically: {refused} of the last {attempts} messages were refused or failed; "
                 f"most said: {self.most_common_refusal()}")
 
     def record(self, refusal):

@@ -38,6 +38,9 @@ class MassEmail(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="standard", server_default="standard")
     state: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
     failure_reason: Mapped[str | None] = mapped_column(Text)
+    # The error a batch or drip tick died of, for the progress page; a later batch that ends well clears it.
+    batch_error: Mapped[str | None] = mapped_column(Text)
+    batch_error_at: Mapped[datetime | None]
     scheduled_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

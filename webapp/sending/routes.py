@@ -9,6 +9,7 @@ from webapp.sending import bp, lifecycle
 from webapp.sending.forms import ConfirmForm, DripEditForm, MassEmailForm
 from webapp.sending.models import MassEmail
 from webapp.sending.progress import mass_emails_page, progress
+from webapp.sending.step import LEASE_SECONDS
 
 
 def _mass_email(mass_email_id):
@@ -53,7 +54,7 @@ def _progress(mass_email, notice=None, status=200):
     if shown.final and wants_fragment() and status == 200:
         status = STOP_POLLING
     return render("sending/detail.html", "sending/_progress.html", status=status, mass_email=mass_email,
-                  progress=shown, notice=notice)
+                  progress=shown, notice=notice, lease_minutes=LEASE_SECONDS // 60)
 
 
 @bp.get("/mass-emails/<int:mass_email_id>")

@@ -11,7 +11,7 @@ from webapp.common.clock import utcnow
 from webapp.common.queues import queue
 from webapp.extensions import db
 from webapp.sending.models import MassEmail
-from webapp.sending.step import RECONNECT_SECONDS, first_retry_at, recount, send_step
+from webapp.sending.step import RECONNECT_SECONDS, first_retry_at, note_batch_error, recount, send_step
 from webapp.settings.service import get_settings
 
 QUEUE = "sending"
@@ -32,6 +32,14 @@ def enqueue_batch(mass_email_id, delay_seconds=0):
 
 def send_batch(mass_email_id):
     """Send one batch of the mass email; returns a short summary for the job's result."""
+    try:
+        return _send_batch(mass_email_id)
+    except Exception as error:
+        note_batch_error(mass_email_id, error)
+        raise
+
+
+def _send_batch(mass_email_id):
     now = utcnow()
     mass_email = db.session.get(MassEmail, mass_email_id)
     if mass_email is None or mass_email.state != "sending":

@@ -30,6 +30,7 @@ from webapp.compose.mime import MessageBuilder
 from webapp.compose.rendering import RenderError, TemplateProblems, contact_context, merge_values_of
 from webapp.compose.service import compile_version, message_settings, with_template_identity
 from webapp.extensions import db
+from webapp.mail.addresses import NeedsSmtpUtf8
 from webapp.mail.delivery import ConnectionLost, SmtpDelivery
 from webapp.mail.replies import BOUNCED, DEFERRED, SENT, SOFT
 from webapp.mail.smtp import SmtpFailure, smtp_config
@@ -172,13 +173,13 @@ class _Ledger:
         self.journal = journal
         self.window = window
         self.outcomes = {}
-        self.attempt = None  # the last answered message for the failure window: its refusal, "" if accepted
+        # The last answered message for the failure window: its refusal or why it failed, "" if accepted.
+        self.attempt = None
         self.in_flight = False
 
     def answered(self, recipient_id, entry):
         self.outcomes[recipient_id] = entry
-        if entry.status != "failed":  # failed: never handed to the server, so not an attempt
-            self.attempt = "" if entry.status == "sent" else entry.smtp_reply
+        self.attempt = "" if entry.status == "sent" else entry.smtp_reply
 
     def advance(self, in_flight=None):
         """Write what waits and mark `in_flight` (or nothing) in flight; returns a pause reason or None."""
@@ -197,7 +198,7 @@ def send_claimed(batch, claim_token, mass_email_id):
     """Send the claim's rows over one connection; returns the ConnectionLost that ended it, or None.
 
     Stops early when the lease is nearly over, when the mass email is no longer sending (checked
-    at every fold), and when a burst of refusals pauses it (failure_window.py).
+    at every fold), and when a burst of refusals or failures pauses it (failure_window.py).
     """
     redis = redis_connection()
     journal = Journal(redis, claim_token)
@@ -214,16 +215,20 @@ def send_claimed(batch, claim_token, mass_email_id):
                 if lease.nearly_over():
                     break
                 merge_values = merge_values_of(first_name, last_name, company, custom_fields)
-                context = contact_context(email, **merge_values)
                 try:
-                    message = batch.builder.build(rid, email, context)
-                except RenderError as error:
-                    ledger.answered(rid, Entry("failed", utcnow(), smtp_reply=f"Not sent: {error.problem}"))
+                    message = batch.builder.build(rid, email, contact_context(email, **merge_values))
+                    recipient = delivery.recipient(message.to)
+                except Exception as error:  # noqa: BLE001  one recipient's problem fails that one, not the batch
+                    ledger.answered(rid, Entry("failed", utcnow(), smtp_reply=f"Not sent: {_why_not(error)}"))
+                    # Into the failure window at once: a template that fails for everyone pauses the send.
+                    pause_reason = ledger.advance()
+                    if pause_reason:
+                        break
                     continue
                 pause_reason = ledger.advance((rid, message.message_id))
                 if pause_reason:
                     break  # this message was never handed over: advance() below clears its marker
-                outcome = delivery.send(message.envelope_from, message.to, message.data, envid=rid)
+                outcome = delivery.send(message.envelope_from, recipient, message.data, envid=rid)
                 ledger.answered(rid, batch.outcome_entry(outcome, attempts, message.message_id, merge_values))
                 since_fold += 1
                 if since_fold >= FOLD_EVERY:
@@ -239,6 +244,16 @@ def send_claimed(batch, claim_token, mass_email_id):
         return lost
     _pause_on(mass_email_id, pause_reason)
     return None
+
+
+def _why_not(error):
+    """Why one recipient's message could not be handed over, in words for its row."""
+    if isinstance(error, RenderError):
+        return str(error.problem)
+    if isinstance(error, NeedsSmtpUtf8):
+        return str(error)
+    log.exception("a recipient's message could not be built")
+    return f"{type(error).__name__}: {error}"
 
 
 def _still_sending(journal, lease, mass_email_id):
@@ -287,6 +302,16 @@ def stop(mass_email_id, state, reason):
     log.warning("mass email %s %s: %s", mass_email_id, state, reason)
 
 
+def note_batch_error(mass_email_id, error):
+    """A batch or tick died of an unexpected error: say so on the mass email's page at once. Its
+    claim is settled by the periodic recovery once its lease runs out, and sending goes on."""
+    db.session.rollback()
+    log.exception("mass email %s: a batch stopped", mass_email_id)
+    db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id)
+                       .values(batch_error=f"{type(error).__name__}: {error}"[:2000], batch_error_at=utcnow()))
+    db.session.commit()
+
+
 def recount(mass_email_id, now):
     """Mark the mass email sent when nothing is left to send or in flight.
 
@@ -294,6 +319,8 @@ def recount(mass_email_id, now):
     when done; and empty too when the mass email is no longer sending (paused, cancelled). The
     report's counters are not counted here: the event ingestion keeps them as outcomes arrive.
     """
+    db.session.execute(update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.batch_error.is_not(None))
+                       .values(batch_error=None, batch_error_at=None))  # this batch ended well
     pending = dict(db.session.execute(
         select(Recipient.status, func.count())
         .where(Recipient.mass_email_id == mass_email_id, Recipient.status.in_(PENDING_STATUSES))
