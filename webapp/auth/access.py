@@ -2,6 +2,7 @@
 from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
+from webapp.auth.sessions import is_open
 from webapp.common.access import is_public
 from webapp.extensions import db, login_manager
 
@@ -10,13 +11,14 @@ from webapp.extensions import db, login_manager
 def load_user(session_id):
     from webapp.auth.models import User
 
-    user_id, _, stamp = session_id.partition(":")
-    if not user_id.isdigit():
+    user_id, _, sid = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 19):
         return None
     user = db.session.get(User, int(user_id))
-    # A deactivated user, or a session from before a password change, is logged out.
-    if user is None or not user.active or (user.password_hash or "")[-8:] != stamp:
+    # A deactivated user, or a session that was logged out (here or everywhere), is logged out.
+    if user is None or not user.active or not is_open(user.id, sid):
         return None
+    user.session_id = sid
     return user
 
 

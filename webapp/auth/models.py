@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
+    # The id of the session this object was loaded for or logged in with (auth/sessions.py).
+    session_id = None
+
     def get_id(self):
-        # The hash prefix makes a password change (or reset) end other sessions.
-        return f"{self.id}:{(self.password_hash or '')[-8:]}"
+        return f"{self.id}:{self.session_id}"

@@ -1,9 +1,10 @@
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from webapp.auth import bp, ratelimit
+from webapp.auth.sessions import close_all, close_session, count_open, open_session
 from webapp.auth.forms import ROLE_CHOICES, ChangePasswordForm, InviteForm, LoginForm, RoleForm, SetPasswordForm, SetupForm
 from webapp.auth.models import User
 from webapp.auth.service import (
@@ -47,7 +48,7 @@ def login():
             ratelimit.clear_failures(ip, form.email.data)
             user.last_login_at = utcnow()
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _log_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("system.home"))
         ratelimit.record_failure(ip, form.email.data)
         flash("Wrong email or password, or the account is deactivated.", "error")
@@ -57,11 +58,28 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def _log_in(user, remember=False):
+    """Log in with a new session: nothing of the session before (a value planted in it) carries over."""
+    session.clear()
+    open_session(user)
+    login_user(user, remember=remember)
+
+
 @bp.post("/logout")
 def logout():
+    close_session(current_user.id, current_user.session_id)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-everywhere")
+def logout_everywhere():
+    """End every session of this user, on every device, this one too."""
+    close_all(current_user.id)
+    logout_user()
+    flash("You are logged out everywhere.", "info")
+    return redirect(url_for("auth.login"), 303)
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -74,7 +92,7 @@ def setup():
     if form.validate_on_submit():
         user = create_user(form.email.data, form.password.data, role="admin", name=form.name.data)
         adopt_site_url(request.host_url)  # behind a proxy, ProxyFix has put the public scheme and host here
-        login_user(user)
+        _log_in(user)
         flash("Welcome to Mailroom. Your admin account is ready.", "success")
         return redirect(url_for("system.home"))
     return render_template("auth/setup.html", form=form), 422 if form.is_submitted() else 200
@@ -178,7 +196,7 @@ def set_password(token):
     form = SetPasswordForm()
     if form.validate_on_submit():
         set_password_from_token(user, form.password.data)
-        login_user(user)
+        _log_in(user)
         flash("Your password is set. Welcome to Mailroom.", "success")
         return redirect(url_for("system.home"), 303)
     return render_template("auth/set_password.html", user=user, form=form), 422 if form.is_submitted() else 200
@@ -193,10 +211,12 @@ def account():
         except UserError as error:
             form.current_password.errors.append(str(error))
         else:
-            login_user(user)  # this session gets the new stamp; the others no longer match it
+            open_session(user)  # change_password closed every session: this one goes on under a new id
+            login_user(user)
             if wants_fragment():
                 return render("auth/account.html", "auth/_account_password.html", form=ChangePasswordForm(formdata=None), saved=True)
             flash("Password changed. Your other sessions are logged out.", "success")
             return redirect(url_for("auth.account"), 303)
     status = 422 if form.is_submitted() else 200
-    return render("auth/account.html", "auth/_account_password.html", status=status, form=form)
+    return render("auth/account.html", "auth/_account_password.html", status=status, form=form,
+                  open_sessions=count_open(current_user.id))

@@ -6,6 +6,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from webapp.auth.models import ROLES, User
+from webapp.auth.sessions import close_all
 from webapp.extensions import db
 from webapp.mail.smtp import send_mail
 
@@ -79,22 +80,26 @@ def set_active(user_id, active, acting_user_id):
         _guard_admin_loss(user, acting_user_id, "You cannot deactivate your own account.")
     user.active = active
     db.session.commit()
+    if not active:
+        close_all(user.id)
     return user
 
 
 def change_password(user_id, current_password, new_password):
-    """A user changes their own password; this ends their other sessions (see User.get_id)."""
+    """A user changes their own password; this ends all their sessions (the caller opens a new one)."""
     user = _get(user_id)
     if not user.check_password(current_password):
         raise UserError("The current password is not right.")
     user.set_password(new_password)
     db.session.commit()
+    close_all(user.id)  # whoever else knew the old password is logged out
     return user
 
 
 def set_password_from_token(user, new_password):
     user.set_password(new_password)
     db.session.commit()
+    close_all(user.id)
     return user
 
 

@@ -1,14 +1,18 @@
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask_login import current_user
 
 from webapp.outbox import bp
 from webapp.outbox.reader import clear, get_message, list_messages
 
 
 @bp.before_request
-def only_with_catcher():
+def only_with_catcher_and_for_admins():
     # The Outbox shows the local SMTP catcher; with a real relay there is nothing to show.
     if not current_app.config["MAIL_CATCHER"]:
         abort(404)
+    # Admins only: it holds every mail Mailroom sent, invitations with their set-password links among them.
+    if not (current_user.is_authenticated and current_user.is_admin):
+        abort(403)
 
 
 @bp.get("/")
