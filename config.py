@@ -61,6 +61,9 @@ class Config:
     # sent) is taken again after this long (events/stream.py).
     EVENT_RECLAIM_SECONDS = 30
     LOGIN_ATTEMPTS_PER_WINDOW = int(os.environ.get("LOGIN_ATTEMPTS_PER_WINDOW", "10"))
+    # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (Heroku's router: 1).
+    # 0 trusts none of those headers: a client could otherwise pretend any address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
 
     SESSION_COOKIE_HTTPONLY = True

@@ -30,7 +30,8 @@ def set_up_first_admin(page, name, email, password):
 
 def settled(page):
     """Wait until htmx has no request in flight and has wired up what it swapped in, as a person would."""
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+    # A locator, not wait_for_function: the app's CSP forbids the eval that a string predicate needs.
+    page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added").first.wait_for(state="detached")
 
 
 def screenshot(page, name):

@@ -2,19 +2,28 @@
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config as config_module
 from webapp import extensions
+from webapp.common.params import DatabaseIdConverter
 
 
 def create_app(config=None):
     app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
     app.config.from_object(config or config_module.config_for())
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:  # the client's address, scheme and host as the proxies in front saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     # An empty SECRET_KEY= in the environment is as unsafe as none: both would sign sessions with a known key.
-    if app.config.get("ENV_NAME") == "prod" and app.config.get("SECRET_KEY") in (None, "", "dev-only-not-secret"):
-        raise RuntimeError("SECRET_KEY must be set in production")
+    # Before any blueprint adds its routes: every <int:...> takes only what a database id can be.
+    app.url_map.converters["int"] = DatabaseIdConverter
+    secret = app.config.get("SECRET_KEY") or ""
+    if app.config.get("ENV_NAME") == "prod" and (secret == "dev-only-not-secret" or len(secret) < 32):
+        raise RuntimeError("SECRET_KEY must be set in production, at least 32 characters, e.g. the output of: "
+                           "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
     app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
 

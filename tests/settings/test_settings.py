@@ -256,7 +256,7 @@ def test_htmx_post_with_csrf_header_is_accepted(admin_client, app):
 
 
 class SecureConfig(config_module.ProdConfig):
-    SECRET_KEY = "a-real-secret-for-this-test"
+    SECRET_KEY = "a-real-secret-for-this-test-of-32-characters-or-more"
     WTF_CSRF_ENABLED = False  # this test is about the cookies a login sets, not the form token
 
 
@@ -270,8 +270,8 @@ def test_production_cookies_are_secure_httponly_and_samesite_lax(app, admin):
         assert "secure" in flags and "httponly" in flags and "samesite=lax" in flags, cookies[name]
 
 
-@pytest.mark.parametrize("secret", [None, ""])
-def test_production_refuses_to_start_without_secret_key(secret):
+@pytest.mark.parametrize("secret", [None, "", "short-but-not-32-characters"])
+def test_production_refuses_to_start_without_a_long_secret_key(secret):
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"} | {"MAILROOM_ENV": "prod"}
     if secret is not None:
         env["SECRET_KEY"] = secret

@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from webapp.audience.models import CONTACT_STATUSES, Contact, ListMembership, TargetList
 from webapp.common.clock import utcnow
+from webapp.common.params import database_id
 from webapp.extensions import db
 
 
@@ -96,14 +97,16 @@ def _problem(condition):
     kind = FIELDS[field].kind
     if op in ("before", "after"):
         try:
-            date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return f"“{value}” is not a date; use YYYY-MM-DD, e.g. 2025-03-31."
-    elif op == "in_last_days" and not (value.isdigit() and 1 <= int(value) <= MAX_DAYS):
+        if not 1900 <= day.year <= 2999:  # "after 9999-12-31" would run past the calendar
+            return "Enter a date between the years 1900 and 2999."
+    elif op == "in_last_days" and not 1 <= (database_id(value) or 0) <= MAX_DAYS:
         return f"Enter a whole number of days between 1 and {MAX_DAYS}."
     elif kind == "status" and value not in CONTACT_STATUSES:
         return f"Status must be one of: {', '.join(CONTACT_STATUSES)}."
-    elif kind == "list" and not (value.isdigit() and db.session.get(TargetList, int(value))):
+    elif kind == "list" and not (database_id(value) and db.session.get(TargetList, database_id(value))):
         return "Choose an existing target list."
     return None
 
@@ -144,7 +147,7 @@ def _text_clause(column, op, value):
 
 def _date_clause(column, op, value, now):
     if op == "in_last_days":
-        return column >= now - timedelta(days=int(value))
+        return column >= now - timedelta(days=database_id(value))
     day = datetime.combine(date.fromisoformat(value), datetime.min.time())
     # Whole days: "before 2025-03-31" excludes that day, "after" starts the day after.
     return column < day if op == "before" else column >= day + timedelta(days=1)
@@ -153,7 +156,7 @@ def _date_clause(column, op, value, now):
 def _condition_clause(condition, now):
     op, value = condition["op"], (condition.get("value") or "").strip()
     if op in ("member_of", "not_member_of"):
-        on_list = exists().where(ListMembership.list_id == int(value), ListMembership.contact_id == Contact.id)
+        on_list = exists().where(ListMembership.list_id == database_id(value), ListMembership.contact_id == Contact.id)
         return on_list if op == "member_of" else ~on_list
     column = _column(condition)
     if op in VALUELESS:

@@ -8,7 +8,7 @@ from webapp.auth.sessions import close_all, close_session, count_open, open_sess
 from webapp.auth.forms import ROLE_CHOICES, ChangePasswordForm, InviteForm, LoginForm, RoleForm, SetPasswordForm, SetupForm
 from webapp.auth.models import User
 from webapp.auth.service import (
-    UserError, any_user_exists, change_password, change_role, create_user, find_by_email, list_users, password_token,
+    UserError, any_user_exists, authenticate, change_password, change_role, create_user, list_users, password_token,
     send_password_link, set_active, set_password_from_token, user_for_password_token,
 )
 from webapp.common.access import admin_required, public
@@ -40,11 +40,12 @@ def login():
     status = 200
     if form.validate_on_submit():
         ip = request.remote_addr or "unknown"
-        if ratelimit.is_locked_out(ip, form.email.data):
+        locked, address_locked = ratelimit.check(ip, form.email.data)
+        user = None if locked else authenticate(form.email.data, form.password.data)
+        if locked or (address_locked and user is None):
             flash("Too many failed attempts. Wait a few minutes and try again.", "error")
             return render_template("auth/login.html", form=form), 429
-        user = find_by_email(form.email.data)
-        if user and user.active and user.check_password(form.password.data):
+        if user is not None:
             ratelimit.clear_failures(ip, form.email.data)
             user.last_login_at = utcnow()
             db.session.commit()

@@ -1,8 +1,10 @@
 """User accounts: creation, roles, deactivation, passwords and invite links; shared by routes and the CLI."""
+import secrets
 from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
 from sqlalchemy import func, select
 
 from webapp.auth.models import ROLES, User
@@ -19,6 +21,20 @@ class UserError(ValueError):
 
 def find_by_email(email):
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+# A hash of nothing anyone can type, checked when the account does not exist, so an unknown
+# address costs the same hashing time as a known one and the timing tells nobody which exist.
+_NO_ACCOUNT_HASH = generate_password_hash(secrets.token_hex(32))
+
+
+def authenticate(email, password):
+    """The active user with this email and password, or None; as slow for unknown addresses."""
+    user = find_by_email(email)
+    if user is None or not user.password_hash:
+        check_password_hash(_NO_ACCOUNT_HASH, password)
+        return None
+    return user if user.check_password(password) and user.active else None
 
 
 def create_user(email, password=None, role="marketer", name=""):

@@ -4,6 +4,8 @@ Jinja filters, and the vocabularies of states and reasons with their labels."""
 
 
 def init_app(app):
-    from webapp.common import filters
+    from webapp.common import filters, headers, params
 
     filters.init_app(app)
+    headers.init_app(app)
+    app.before_request(params.refuse_nul_characters)

@@ -47,7 +47,7 @@ class TemplateForm(NewTemplateForm):
 
     def values(self):
         """The template's values; a blank text part is stored as None (generated when sending)."""
-        values = {name: self[name].data for name in ("name", *VERSIONED_FIELDS)}
+        values = {name: self[name].data or "" for name in ("name", *VERSIONED_FIELDS)}  # a field not sent is empty
         values["text"] = values["text"] if values["text"].strip() else None
         return values
 

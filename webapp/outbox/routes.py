@@ -1,6 +1,8 @@
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 
+from webapp.common.headers import SANDBOXED_HTML
+from webapp.extensions import talisman
 from webapp.outbox import bp
 from webapp.outbox.reader import clear, get_message, list_messages
 
@@ -28,11 +30,11 @@ def show(key):
 
 
 @bp.get("/<key>/html")
+@talisman(content_security_policy=SANDBOXED_HTML)
 def html(key):
     """The HTML body alone, for a sandboxed iframe: no scripts, no same-origin access."""
     message = get_message(current_app.config["OUTBOX_DIR"], key) or abort(404)
     response = make_response(message.html or "<p>(no HTML part)</p>")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; sandbox"
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     return response
 

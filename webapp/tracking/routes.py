@@ -3,15 +3,15 @@ from flask import Response, make_response, redirect, render_template, request
 
 from webapp.common.access import public
 from webapp.common.clock import utcnow
-from webapp.extensions import csrf
+from webapp.common.headers import SANDBOXED_MESSAGE
+from webapp.common.params import database_id
+from webapp.extensions import csrf, talisman
 from webapp.tracking import bp, subscriptions
 from webapp.tracking.hits import Hit, record_click, record_open
 from webapp.tracking.view import message_html
 
 # The smallest transparent GIF.
 PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
-# The message is marketer-written HTML served from our origin: no script, an opaque origin.
-MESSAGE_CSP = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; sandbox allow-popups allow-top-navigation-by-user-activation"
 
 
 def _hit():
@@ -74,27 +74,23 @@ def preferences(token):
             subscriptions.resubscribe(reader, _hit())
             saved = "You are subscribed again."
         else:
-            subscriptions.choose_lists(reader, _list_ids(request.form.getlist("list")), _hit())
+            chosen = [list_id for list_id in map(database_id, request.form.getlist("list")) if list_id is not None]
+            subscriptions.choose_lists(reader, chosen, _hit())
             saved = "Your choices are saved."
         reader = subscriptions.reader_of(token)
     return render_template("tracking/preferences.html", reader=reader, token=token, saved=saved,
                            choices=subscriptions.choices(reader.contact))
 
 
-def _list_ids(values):
-    return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19]
-
-
 @bp.get("/v/<token>")
 @public
+@talisman(content_security_policy=SANDBOXED_MESSAGE)  # marketer-written HTML from our origin: no script
 def view(token):
     reader = subscriptions.reader_of(token, purpose="view")
     html = message_html(reader) if reader is not None else None
     if html is None:
         return _not_found()
-    response = make_response(html)
-    response.headers["Content-Security-Policy"] = MESSAGE_CSP
-    return _no_store(response)
+    return _no_store(make_response(html))
 
 
 @bp.route("/<path:anything>", merge_slashes=False)

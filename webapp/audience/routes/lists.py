@@ -9,6 +9,7 @@ from webapp.audience import bp, filters
 from webapp.audience import lists as service
 from webapp.audience.list_forms import ListForm
 from webapp.audience.models import CONTACT_STATUSES, TargetList
+from webapp.common.params import database_id, page_number
 from webapp.common.pages import render, wants_fragment
 from webapp.extensions import db
 
@@ -22,7 +23,7 @@ def _plural(count, word):
 
 
 def _contact_ids():
-    return [int(value) for value in request.form.getlist("contact_ids") if value.isdigit()]
+    return [contact_id for contact_id in map(database_id, request.form.getlist("contact_ids")) if contact_id is not None]
 
 
 @bp.get("/lists")
@@ -47,7 +48,7 @@ def _members_args():
         state=args.get("state") if args.get("state") in service.MEMBER_STATES else "all",
         sort=args.get("sort") if args.get("sort") in service.MEMBER_SORTS else "email",
         direction="desc" if args.get("dir") == "desc" else "asc",
-        page=max(args.get("page", 1, type=int), 1),
+        page=args.get("page", 1, type=page_number),
     )
 
 
@@ -161,8 +162,9 @@ def _filter_context(target_list, values, rebuild=False, submitted=False):
     conditions = filters.conditions_from_form(values) if values else [filters.blank_condition()]
     if "add" in values:
         conditions.append(filters.blank_condition())
-    if values.get("remove", "").isdigit() and int(values["remove"]) < len(conditions):
-        conditions.pop(int(values["remove"]))
+    remove = database_id(values.get("remove", ""))
+    if remove is not None and remove < len(conditions):
+        conditions.pop(remove)
     if rebuild:
         conditions = filters.with_fitting_operators(conditions)
     problems = filters.problems(conditions) if values else {}

@@ -8,12 +8,13 @@ from webapp.audience.list_forms import SuppressionForm, SuppressionImportForm
 from webapp.audience.models import SUPPRESSION_REASONS
 from webapp.common.access import admin_required
 from webapp.common.pages import render
+from webapp.common.params import page_number
 from webapp.common.vocabulary import term
 
 
 def _page(fragment="audience/_suppressions.html", status=200, **extra):
     reason = request.args.get("reason") if request.args.get("reason") in SUPPRESSION_REASONS else None
-    args = dict(q=request.args.get("q", ""), reason=reason, page=max(request.args.get("page", 1, type=int), 1))
+    args = dict(q=request.args.get("q", ""), reason=reason, page=request.args.get("page", 1, type=page_number))
     rows, total = service.suppressions_page(args["q"], reason, args["page"])
     context = dict(
         rows=rows, total=total, args=args, page_size=service.PAGE_SIZE, counts=service.counts_by_reason(),

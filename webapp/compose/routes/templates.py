@@ -6,18 +6,17 @@ from flask_login import current_user
 
 from webapp.common.clock import utcnow
 from webapp.common.pages import render, wants_fragment
+from webapp.common.headers import SANDBOXED_HTML
+from webapp.common.params import database_id
 from webapp.compose import bp, deletion, service
 from webapp.compose.forms import NewTemplateForm, SendTestForm, TemplateForm
 from webapp.compose.models import Template
 from webapp.compose.rendering import RenderError, TemplateProblems
 from webapp.compose.send_test import parse_addresses, send_test
-from webapp.extensions import db
+from webapp.extensions import db, talisman
 from webapp.mail.smtp import smtp_config
 from webapp.settings.service import get_settings
 
-# The preview is marketer-written HTML served from our origin: the CSP sandbox gives it an opaque
-# origin and no script even when opened outside the (also sandboxed) iframe.
-PREVIEW_CSP = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; sandbox"
 VIEWS = ("desktop", "mobile", "text")
 
 
@@ -109,17 +108,16 @@ def render_draft(template_id):
 
 
 @bp.get("/templates/<int:template_id>/preview")
+@talisman(content_security_policy=SANDBOXED_HTML)  # no script even when opened outside the (sandboxed) iframe
 def preview(template_id):
     """The rendered HTML alone, for the sandboxed iframe; `draft=1` shows the unsaved editor."""
     template = _template(template_id)
     values = request.args.get("draft") and service.load_draft(current_user.id, template.id) or service.template_values(template)
-    contact = service.preview_contact(contact_id=request.args.get("contact", type=int))
+    contact = service.preview_contact(contact_id=request.args.get("contact", type=database_id))
     result = service.render_preview(values, contact, get_settings())
     html = result.html if not result.problems else render_template("compose/preview_problems.html", problems=result.problems)
     response = make_response(html)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
-    response.headers["Content-Security-Policy"] = PREVIEW_CSP
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -158,7 +156,7 @@ def send_test_email(template_id):
     if address_errors:
         return render("compose/_send_test.html", "compose/_send_test.html", status=422, address_errors=address_errors, **context)
     settings = get_settings()
-    contact = service.preview_contact(contact_id=request.form.get("contact", type=int))
+    contact = service.preview_contact(contact_id=request.form.get("contact", type=database_id))
     build_settings = service.with_template_identity(service.message_settings(settings, current_app.config), values)
     try:
         results = send_test(values, service.placeholder_contact(contact), addresses, build_settings, settings,
