@@ -1,7 +1,6 @@
 """The event stream: what the hot endpoints queue is stored once, whatever happens to the drain."""
 import os
 import signal
-import sqlite3
 import time
 from datetime import datetime, timedelta
 
@@ -16,6 +15,7 @@ from webapp.events.ingest import Incoming, ingest
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, Recipient
+from tests.waiting import wait_for, writes_blocked
 
 T0 = datetime(2026, 6, 1, 9, 0)
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
@@ -107,10 +107,10 @@ def test_an_open_of_a_message_still_being_sent_waits_in_the_stream(ctx):
 def test_a_drain_killed_mid_batch_loses_nothing_and_stores_nothing_twice(app, ctx, start_worker):
     mail_id, ids = sent_recipients(1500)
     publish_opens(ids, per_recipient=2)  # 3,000 events: three batches
-    with _writes_blocked():
+    with writes_blocked("events"):
         process = start_worker(with_scheduler=False)
         queue("default").enqueue("jobs.events.drain_events")
-        _wait_for(lambda: _pending() > 0)
+        wait_for(lambda: _pending() > 0)
         time.sleep(0.3)  # its first batch waits for the database inside ingest
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
@@ -127,25 +127,3 @@ def test_a_drain_killed_mid_batch_loses_nothing_and_stores_nothing_twice(app, ct
 def _pending():
     groups = redis_connection().xinfo_groups(stream.STREAM)
     return groups[0]["pending"] if groups else 0
-
-
-class _writes_blocked:
-    def __enter__(self):
-        if db.engine.dialect.name == "sqlite":
-            self.connection = sqlite3.connect(db.engine.url.database, timeout=30)
-            self.connection.execute("BEGIN IMMEDIATE")
-        else:
-            self.connection = db.engine.raw_connection()
-            self.connection.cursor().execute("LOCK TABLE events IN EXCLUSIVE MODE")
-        return self
-
-    def __exit__(self, *exc_info):
-        self.connection.rollback()
-        self.connection.close()
-
-
-def _wait_for(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)

@@ -2,7 +2,6 @@
 Mailroom at a test SMTP server, running batches as a worker would, reading what happened, and
 killing workers mid-send."""
 import asyncio
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -104,11 +103,3 @@ def assert_nobody_got_two_messages(server, mail_id, killed_connections):
     sent = {email for email, status in final.items() if status == "sent"}
     assert sent <= set(got) <= sent | unconfirmed  # every "sent" arrived; nothing arrived unaccounted
     assert mass_email(mail_id).sent_count == len(sent)
-
-
-def wait_for(condition, seconds=60):
-    """Poll `condition` until it holds; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)

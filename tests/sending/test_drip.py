@@ -6,8 +6,8 @@ from sqlalchemy import select
 from tests.factories import a_draft, a_list, a_template, started
 from tests.sending.helpers import (
     SlowServer, assert_nobody_got_two_messages, kill, mass_email, received, recover_dead_batches, statuses, use_server,
-    wait_for,
 )
+from tests.waiting import wait_for
 from webapp.common.clock import utcnow
 from webapp.common.queues import queue
 from webapp.compose.models import Template

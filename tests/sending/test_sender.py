@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 from tests.factories import a_mass_email
 from tests.sending.helpers import (
     SlowServer, assert_nobody_got_two_messages, kill, mass_email, received, recover_dead_batches, row, send_until_done,
-    statuses, use_server, wait_for,
+    statuses, use_server,
 )
+from tests.waiting import wait_for
 from tests.smtp_servers import DROP, ScriptedSmtpServer
 from webapp.audience.models import Contact, Suppression
 from webapp.common.clock import utcnow

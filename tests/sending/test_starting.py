@@ -1,7 +1,6 @@
 """Starting a send: "Send now" answers at once; a job resolves the recipients; a dead one is redone."""
 import os
 import signal
-import sqlite3
 import time
 from collections import Counter
 
@@ -17,6 +16,7 @@ from webapp.extensions import db
 from webapp.outbox.reader import list_messages
 from webapp.sending import lifecycle, starting
 from webapp.sending.models import MassEmail, Recipient
+from tests.waiting import wait_for, writes_blocked
 
 
 def a_preparing_mass_email(people):
@@ -128,44 +128,20 @@ def test_recovery_queues_only_preparations_that_are_neither_running_nor_waiting(
 def test_a_worker_killed_during_resolution_is_replaced_and_everyone_gets_one_message(app, ctx, start_worker, smtp_catcher):
     people = 300
     mail_id = a_preparing_mass_email(people)
-    with _writes_blocked():  # the worker's INSERT .. SELECT waits inside the resolution
+    with writes_blocked("recipients"):  # the worker's INSERT .. SELECT waits inside the resolution
         process = start_worker(with_scheduler=False)
-        _wait_for(lambda: redis_connection().exists(f"mailroom:preparing:{mail_id}"))
+        wait_for(lambda: redis_connection().exists(f"mailroom:preparing:{mail_id}"))
         time.sleep(0.5)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
     assert mass_email(mail_id).state == "preparing"
     assert db.session.scalar(select(func.count()).select_from(Recipient)) == 0  # the killed resolution left nothing
 
-    _wait_for(lambda: not redis_connection().exists(f"mailroom:preparing:{mail_id}"))  # its heartbeat ran out
+    wait_for(lambda: not redis_connection().exists(f"mailroom:preparing:{mail_id}"))  # its heartbeat ran out
     assert starting.recover_stalled() == [mail_id]
     start_worker()
-    _wait_for(lambda: mass_email(mail_id).state == "sent", seconds=60)
+    wait_for(lambda: mass_email(mail_id).state == "sent", seconds=60)
 
     messages, _ = list_messages(app.config["OUTBOX_DIR"], limit=10 * people)
     assert Counter(m.recipients for m in messages) == {f"p{n}@example.com": 1 for n in range(people)}
     assert db.session.scalar(select(func.count()).select_from(Recipient)) == people
-
-
-class _writes_blocked:
-    """Hold the database's write lock (SQLite) or the recipients table (PostgreSQL) while inside."""
-
-    def __enter__(self):
-        if db.engine.dialect.name == "sqlite":
-            self.connection = sqlite3.connect(db.engine.url.database, timeout=30)
-            self.connection.execute("BEGIN IMMEDIATE")
-        else:
-            self.connection = db.engine.raw_connection()
-            self.connection.cursor().execute("LOCK TABLE recipients IN EXCLUSIVE MODE")
-        return self
-
-    def __exit__(self, *exc_info):
-        self.connection.rollback()
-        self.connection.close()
-
-
-def _wait_for(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
