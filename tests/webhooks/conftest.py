@@ -69,7 +69,7 @@ def sns(app, sns_signer, monkeypatch):
     """The app fetches Amazon's URLs (already checked) from the local stand-in."""
     def fetch(url):
         parts = urlsplit(url)
-        with urllib.request.urlopen(f"{sns_signer.base}{parts.path}?{parts.query}", timeout=5) as answer:
+        with urllib.request.urlopen(sns_signer.base + parts.path + (f"?{parts.query}" if parts.query else ""), timeout=5) as answer:
             return answer.read()
 
     monkeypatch.setitem(app.config, "SNS_FETCH", fetch)
