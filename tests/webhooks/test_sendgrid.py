@@ -64,11 +64,12 @@ def test_the_documented_events_move_their_recipients(app, ctx, client, sendgrid_
 def test_the_same_batch_twice_is_stored_once(app, ctx, client, sendgrid_key):
     configure(sendgrid_public_key=sendgrid_key.public)
     _mail, rids = a_sent_mass_email(7)
-    body = json.dumps(documented_batch(app, rids)).encode()
+    batch = documented_batch(app, rids)
+    body = json.dumps(batch + batch[:1]).encode()  # SendGrid may repeat an event within a batch too
 
     first, again = post(client, body, sendgrid_key.headers(body)), post(client, body, sendgrid_key.headers(body))
 
-    assert (first.json["stored"], again.json["stored"], again.json["repeats"]) == (11, 0, 11)
+    assert (first.json["stored"], again.json["stored"], again.json["repeats"]) == (11, 0, 12)
     assert len(stored()) == 11
 
 

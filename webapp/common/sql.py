@@ -1,5 +1,7 @@
 """SQL both databases speak, where SQLAlchemy needs the dialect named."""
-from sqlalchemy import BigInteger, any_, bindparam
+import json
+
+from sqlalchemy import JSON, BigInteger, any_, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -22,3 +24,24 @@ def in_ids(column, ids):
     if db.engine.dialect.name == "postgresql":
         return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
     return column.in_(ids)
+
+
+def insert_many_ignoring_conflicts(table, rows, unique_column):
+    """Insert `rows` (dicts with the same keys), skipping those whose `unique_column` value is stored
+    already; returns the values of the rows inserted. On PostgreSQL one INSERT .. SELECT FROM unnest
+    of one array per column: psycopg converts a statement's text afresh each time, and a multi-row
+    VALUES of thousands of placeholders costs more to convert than to run (1.2 s for 10,000 events)."""
+    if not rows:
+        return []
+    if db.engine.dialect.name != "postgresql":
+        statement = insert_ignoring_conflicts(table, unique_column).returning(table.c[unique_column])
+        return db.session.scalars(statement, rows).all()
+    names = list(rows[0])
+    dialect = postgresql.dialect()
+    arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names)
+    statement = text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+                     f"ON CONFLICT ({unique_column}) DO NOTHING RETURNING {unique_column}")
+    as_json = {name for name in names if isinstance(table.c[name].type, JSON)}
+    return db.session.scalars(statement, {
+        name: [json.dumps(row[name]) if name in as_json else row[name] for row in rows] for name in names
+    }).all()
