@@ -37,12 +37,11 @@ def from_environment(config):
 
 
 def update_secrets(values, clear=()):
-    """Store the page's values: a blank field keeps the stored secret, a name in `clear` removes it."""
+    """Store the given settings (names of OVERRIDES) and empty those named in `clear`."""
     settings = get_settings()
-    for name in OVERRIDES:
-        if name in clear:
-            setattr(settings, name, "")
-        elif (values.get(name) or "").strip():
-            setattr(settings, name, values[name].strip())
+    for name, value in values.items():
+        setattr(settings, name, value)
+    for name in clear:
+        setattr(settings, name, "")
     db.session.commit()
     return settings
