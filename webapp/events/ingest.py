@@ -24,9 +24,9 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import select, text, update
 
-from webapp.common.sql import in_ids, insert_many_ignoring_conflicts
+from webapp.common.sql import in_ids, insert_many_ignoring_conflicts, update_many
 from webapp.events import engagement, transitions
 from webapp.events.bots import Rules
 from webapp.events.models import Event
@@ -243,10 +243,6 @@ def _sum_engagement(states, rules, effects):
 
 _recipients = Recipient.__table__
 _WRITTEN = [name for name in _STATE_COLUMNS if name not in ("id", "mass_email_id", "contact_id", "email")]
-_WRITE_STATE = (
-    update(_recipients).where(_recipients.c.id == bindparam("b_id"))
-    .values(**{name: bindparam(f"b_{name}") for name in _WRITTEN})
-)
 # What each counter counts, as a function of a recipient state's values (a dict).
 COUNTERS = {
     "sent_count": lambda r: r["sent_at"] is not None,  # our relay took it, whatever happened next
@@ -266,11 +262,8 @@ COUNTERS = {
 
 def _write(states, effects, settings):
     states = list(states)
-    to_write = [state for state in states if state.needs_writing()]
-    if to_write:
-        db.session.execute(_WRITE_STATE, [
-            {"b_id": state.id, **{f"b_{name}": getattr(state, name) for name in _WRITTEN}} for state in to_write
-        ])
+    update_many(_recipients, [{"id": state.id, **{name: getattr(state, name) for name in _WRITTEN}}
+                              for state in states if state.needs_writing()])
     deltas = {}
     for state in states:
         if not state.counts_differently():
