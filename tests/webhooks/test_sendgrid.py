@@ -1,10 +1,15 @@
 """SendGrid's signed Event Webhook: the documented events, signatures, repeats and order."""
 import json
 
+from sqlalchemy import update
+
 from tests.webhooks.helpers import a_sent_mass_email, configure, recipient, stored, token
 from webapp.audience.models import Suppression
+from webapp.common.queues import redis_connection
+from webapp.events import stream
 from webapp.events.models import Event
 from webapp.extensions import db
+from webapp.sending.models import Recipient
 
 
 def documented_batch(app, rids):
@@ -137,3 +142,17 @@ def test_the_environment_key_overrides_the_stored_one(app, ctx, client, sendgrid
     monkeypatch.setitem(app.config, "SENDGRID_WEBHOOK_PUBLIC_KEY", sendgrid_key.public)
     body = b"[]"
     assert post(client, body, sendgrid_key.headers(body)).status_code == 200
+
+
+def test_an_event_faster_than_our_own_fold_waits_in_the_stream(app, ctx, client, sendgrid_key):
+    configure(sendgrid_public_key=sendgrid_key.public)
+    _mail, rids = a_sent_mass_email(1)
+    db.session.execute(update(Recipient).where(Recipient.id == rids[0]).values(status="sending"))
+    db.session.commit()
+    body = json.dumps([{"event": "delivered", "timestamp": 1780304410, "sg_event_id": "d1", "smtp-id": "<m0@mail.example.com>"}]).encode()
+
+    answer = post(client, body, sendgrid_key.headers(body))
+    assert (answer.json["stored"], answer.json["waiting"], redis_connection().xlen(stream.STREAM)) == (0, 1, 1)
+    db.session.execute(update(Recipient).where(Recipient.id == rids[0]).values(status="sent"))
+    db.session.commit()
+    assert stream.drain() == 1 and recipient(rids[0]).status == "delivered"

@@ -1,5 +1,8 @@
 """SendGrid's Event Webhook: a JSON array of events, signed (ECDSA P-256, SHA-256) over the
-X-Twilio-Email-Event-Webhook-Timestamp header's value followed by the raw body."""
+X-Twilio-Email-Event-Webhook-Timestamp header's value followed by the raw body.
+
+The timestamp is not held to a window: SendGrid documents none and retries a batch for up to
+72 hours, and a replayed batch changes nothing (every event is stored once, by sg_event_id)."""
 import base64
 import binascii
 import functools
