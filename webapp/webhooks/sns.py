@@ -8,6 +8,7 @@ rarely; a bounded cache per app). SignatureVersion 1 signs with SHA1, 2 with SHA
 """
 import base64
 import binascii
+import http.client
 import re
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
@@ -83,7 +84,7 @@ def _fetch(url):
     fetch = current_app.config.get("SNS_FETCH") or _https_get
     try:
         return fetch(url)
-    except OSError as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:  # refused, unreachable, not HTTP
         raise Refused(400, f"could not fetch {url[:200]}: {error}") from error
 
 
