@@ -3,9 +3,11 @@
 The script: a security scanner fetches the pixel of recipients 0-49 the moment the message
 arrives (with a browser's user agent); recipients 50-99 open it a quarter of an hour later and click one link; a scanner
 follows every link of recipient 100's message at once; recipient 101 unsubscribes with the
-one-click header. Afterwards every recipient row, counter and contact status is exactly what
+one-click header; SendGrid reports a hard bounce for recipient 102 (signed, matched by our
+Message-ID). Afterwards every recipient row, counter and contact status is exactly what
 the script did, and nothing else.
 """
+import json
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -14,7 +16,8 @@ from sqlalchemy import select, update
 
 from tests.factories import a_list, a_template, some_contacts
 from tests.sending.helpers import send_until_done
-from webapp.audience.models import Contact
+from tests.webhooks.helpers import SendGridKey, configure
+from webapp.audience.models import Contact, Suppression
 from webapp.common.clock import utcnow
 from webapp.events import stream
 from webapp.events.models import Event
@@ -69,7 +72,19 @@ def _drain(app):
             pass
 
 
+def _sendgrid_bounce(app, client, key, email):
+    with app.app_context():
+        message_id = db.session.scalar(select(Recipient.message_id).where(Recipient.email == email))
+    body = json.dumps([{"email": email, "timestamp": int(utcnow().timestamp()), "smtp-id": message_id, "event": "bounce",
+                        "sg_event_id": "e2e-bounce-1", "reason": "550 5.1.1 The email account does not exist",
+                        "status": "5.1.1", "type": "bounce"}]).encode()
+    return client.post("/webhooks/sendgrid", data=body, headers=key.headers(body), csrf=False)
+
+
 def test_what_comes_back_from_200_recipients_is_exactly_what_they_did(app, client, smtp_catcher):
+    sendgrid_key = SendGridKey()
+    with app.app_context():
+        configure(sendgrid_public_key=sendgrid_key.public)
     mail_id, messages = _send(app)
 
     for i, html in enumerate(messages[:50]):  # a scanner fetches the pixel the moment the message arrives
@@ -84,9 +99,10 @@ def test_what_comes_back_from_200_recipients_is_exactly_what_they_did(app, clien
     for path in scanned:  # a scanner posing as a browser follows every link at once
         client.get(path, headers={"User-Agent": PERSON})
     unsubscribed = client.post(_paths(messages[101], "u")[0], data={"List-Unsubscribe": "One-Click"}, csrf=False)
+    bounced = _sendgrid_bounce(app, client, sendgrid_key, "person102@example.com")
     _drain(app)
     with app.app_context():
-        assert unsubscribed.status_code == 200
+        assert unsubscribed.status_code == 200 and bounced.status_code == 200
         rows = {r.email: r for r in db.session.scalars(select(Recipient).order_by(Recipient.email))}
         person = [f"person{i:03}@example.com" for i in range(PEOPLE)]
         engaged = {email: (r.open_count, r.click_count, r.human_at is not None)
@@ -98,7 +114,10 @@ def test_what_comes_back_from_200_recipients_is_exactly_what_they_did(app, clien
         assert sorted(rules) == sorted([(e, "open", "fast_open") for e in person[:50]]
                                        + [(person[100], "click", "hidden_link")]
                                        + [(person[100], "click", "simultaneous_clicks")] * len(LINKS))
-        assert {r.status for r in rows.values()} == {"sent"}
+        assert {email: r.status for email, r in rows.items() if r.status != "sent"} == {person[102]: "bounced"}
+        assert rows[person[102]].bounce_kind == "hard"
+        assert dict(db.session.execute(select(Suppression.email, Suppression.reason)).all()) == {
+            person[101]: "unsubscribe", person[102]: "hard_bounce"}
         assert rows[person[101]].unsubscribed_at is not None
         assert [r.email for r in rows.values() if r.unsubscribed_at] == [person[101]]
 
@@ -106,7 +125,7 @@ def test_what_comes_back_from_200_recipients_is_exactly_what_they_did(app, clien
         assert (mail.list_size_all, mail.list_size_emailing, mail.sent_count) == (PEOPLE, PEOPLE, PEOPLE)
         assert (mail.unique_open_count, mail.human_open_count, mail.open_count) == (100, 50, 100)
         assert (mail.unique_click_count, mail.human_click_count, mail.click_count) == (51, 50, 50 + len(scanned))
-        assert (mail.unsubscribe_count, mail.bounced_count, mail.complaint_count) == (1, 0, 0)
+        assert (mail.unsubscribe_count, mail.bounced_count, mail.complaint_count) == (1, 1, 0)
         statuses = dict(db.session.execute(select(Contact.email, Contact.status)).all())
-        assert [email for email, status in statuses.items() if status != "active"] == [person[101]]
-        assert statuses[person[101]] == "unsubscribed"
+        assert {email: status for email, status in statuses.items() if status != "active"} == {
+            person[101]: "unsubscribed", person[102]: "bounced"}
