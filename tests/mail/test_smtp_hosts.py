@@ -44,8 +44,8 @@ def test_settings_refuse_a_metadata_or_private_host_on_save(admin_client, app):
     assert save(admin_client, smtp_host="localhost", smtp_port="2525").status_code == 200  # the catcher's
 
 
-def test_allow_private_smtp_lets_a_private_relay_be_saved(admin_client, app):
-    app.config["ALLOW_PRIVATE_SMTP"] = True
+def test_allow_private_smtp_lets_a_private_relay_be_saved(admin_client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "ALLOW_PRIVATE_SMTP", True)
     assert save(admin_client, smtp_host="10.0.0.25").status_code == 200
     assert stored(app)["smtp_host"] == "10.0.0.25"
     assert save(admin_client, smtp_host="169.254.169.254").status_code == 422
