@@ -64,6 +64,9 @@ class Config:
     # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (Heroku's router: 1).
     # 0 trusts none of those headers: a client could otherwise pretend any address.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # The SMTP host set in Settings may resolve to a private address (10/8, 172.16/12, 192.168/16,
+    # fc00::/7) only when set: a relay on the private network (see webapp/mail/hosts.py).
+    ALLOW_PRIVATE_SMTP = _bool("ALLOW_PRIVATE_SMTP")
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
 
     # ESP event webhooks (webapp/webhooks/): set here, they override what the Webhooks settings page stores.

@@ -302,9 +302,18 @@ def test_preflight_of_a_part_over_the_limit_answers_at_once_with_that_alone(mark
     html = "<p>x</p>" * (5 * 1024 * 1024 // 8)
     started = time.perf_counter()
     response = marketer_client.post("/templates/preflight", data=editor_form(html=html), htmx=True)
-    assert response.status_code == 200 and time.perf_counter() - started < 5  # mostly Werkzeug reading 5 MB
+    assert response.status_code == 422 and time.perf_counter() - started < 5  # mostly Werkzeug reading 5 MB
     body = response.get_data(as_text=True)
     assert "Too long: 5,242,880 characters" in body and "Gmail will clip" not in body
+
+
+def test_the_live_preview_refuses_a_part_over_the_limit(marketer_client):
+    template_id = a_template().id
+    html = "<p>x</p>" * (limits.MAX_TEMPLATE_LENGTH["html"] // 8 + 1)
+    response = marketer_client.post(f"/templates/{template_id}/render", data=editor_form(html=html), htmx=True)
+    assert response.status_code == 422
+    assert "HTML</button>: too long: 262,152 characters, at most 262,144" in response.get_data(as_text=True)
+    assert "too long" in marketer_client.get(f"/templates/{template_id}/preview?draft=1").get_data(as_text=True)
 
 
 # --- the pages: a refusal is shown, or answered with 422, never a 500 --------------------------
@@ -341,7 +350,7 @@ def test_live_render_and_preview_show_the_refusal(app, marketer_client, payload,
     template_id = a_template().id
     response, seconds = timed(lambda: marketer_client.post(f"/templates/{template_id}/render",
                                                            data=editor_form(html=payload), htmx=True))
-    assert response.status_code == 200 and seconds < 2 * SECONDS
+    assert response.status_code == (422 if refusal == "too long" else 200) and seconds < 2 * SECONDS
     assert refusal in response.get_data(as_text=True)
     preview, seconds = timed(lambda: marketer_client.get(f"/templates/{template_id}/preview?draft=1"))
     assert preview.status_code == 200 and seconds < 2 * SECONDS
@@ -352,7 +361,7 @@ def test_live_render_and_preview_show_the_refusal(app, marketer_client, payload,
 def test_preflight_shows_the_refusal_as_an_error(marketer_client, payload, refusal):
     response, seconds = timed(lambda: marketer_client.post("/templates/preflight", data=editor_form(html=payload),
                                                            htmx=True))
-    assert response.status_code == 200 and seconds < 2 * SECONDS
+    assert response.status_code == (422 if refusal == "too long" else 200) and seconds < 2 * SECONDS
     assert refusal.capitalize() in response.get_data(as_text=True)
 
 

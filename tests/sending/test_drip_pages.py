@@ -62,19 +62,19 @@ def a_started_drip(app, schedule=DripSchedule(180, timezone="Europe/Berlin")):
         return draft.id
 
 
-def test_the_progress_of_a_sending_drip_shows_its_next_send_schedule_and_edit_action(app, marketer_client):
+def test_the_progress_of_a_sending_drip_shows_its_next_send_schedule_and_edit_action(app, admin_client):
     mail_id = a_started_drip(app)
 
-    page = marketer_client.get(f"/mass-emails/{mail_id}", htmx=True)
+    page = admin_client.get(f"/mass-emails/{mail_id}", htmx=True)
 
     assert b"Next email at" in page.data and b"data-next-send" in page.data
     assert "Drip: Every 3 minutes, every day, all day Europe/Berlin.".encode() in page.data
     assert f'href="/mass-emails/{mail_id}/edit"'.encode() in page.data
 
 
-def test_the_edit_form_shows_the_schedule_and_saving_applies_it(app, marketer_client):
+def test_the_edit_form_shows_the_schedule_and_saving_applies_it(app, admin_client):
     mail_id = a_started_drip(app)
-    form = marketer_client.get(f"/mass-emails/{mail_id}/edit")
+    form = admin_client.get(f"/mass-emails/{mail_id}/edit")
     assert form.status_code == 200
     assert b'value="3"' in form.data and b'<option selected value="minutes">' in form.data
     with app.app_context():
@@ -82,7 +82,7 @@ def test_the_edit_form_shows_the_schedule_and_saving_applies_it(app, marketer_cl
         db.session.get(Template, template_id).subject = "Welcome aboard"
         db.session.commit()
 
-    saved = marketer_client.post(f"/mass-emails/{mail_id}/edit", data={
+    saved = admin_client.post(f"/mass-emails/{mail_id}/edit", data={
         "template_id": template_id, "interval": "1", "interval_unit": "hours", "days": ["5", "6"],
         "start_hour": "10", "end_hour": "12", "timezone": "UTC"})
 
@@ -92,13 +92,13 @@ def test_the_edit_form_shows_the_schedule_and_saving_applies_it(app, marketer_cl
         assert mail.drip_schedule == DripSchedule(3600, "56", 10, 12, "UTC")
         assert mail.template_version.subject == "Welcome aboard"
         assert mail.next_send_at == mail.drip_schedule.next_slot(mail.next_send_at)
-    assert b"Recipients not sent yet get the new schedule" in marketer_client.get(f"/mass-emails/{mail_id}").data
+    assert b"Recipients not sent yet get the new schedule" in admin_client.get(f"/mass-emails/{mail_id}").data
 
 
-def test_an_invalid_edit_changes_nothing_and_says_why(app, marketer_client):
+def test_an_invalid_edit_changes_nothing_and_says_why(app, admin_client):
     mail_id = a_started_drip(app)
 
-    response = marketer_client.post(f"/mass-emails/{mail_id}/edit", data={
+    response = admin_client.post(f"/mass-emails/{mail_id}/edit", data={
         "template_id": "1", "interval": "1", "interval_unit": "hours", "days": [], "start_hour": "10", "end_hour": "12",
         "timezone": "UTC"})
 
@@ -107,22 +107,22 @@ def test_an_invalid_edit_changes_nothing_and_says_why(app, marketer_client):
         assert db.session.get(MassEmail, mail_id).drip_interval_seconds == 180
 
 
-def test_a_finished_drip_cannot_be_edited(app, marketer_client):
+def test_a_finished_drip_cannot_be_edited(app, admin_client):
     mail_id = a_started_drip(app)
     with app.app_context():
         lifecycle.cancel_mass_email(mail_id, utcnow())
 
-    response = marketer_client.post(f"/mass-emails/{mail_id}/edit", data={
+    response = admin_client.post(f"/mass-emails/{mail_id}/edit", data={
         "template_id": "1", "interval": "1", "interval_unit": "hours", "days": ["1"], "start_hour": "10",
         "end_hour": "12", "timezone": "UTC"})
 
     assert response.status_code == 303
-    assert b"A drip that is cancelled cannot be edited." in marketer_client.get(f"/mass-emails/{mail_id}").data
+    assert b"A drip that is cancelled cannot be edited." in admin_client.get(f"/mass-emails/{mail_id}").data
 
 
-def test_only_drips_have_an_edit_page(app, marketer_client):
+def test_only_drips_have_an_edit_page(app, admin_client):
     template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         standard = lifecycle.create_draft(None, "June news", template_id, [list_id], []).id
 
-    assert marketer_client.get(f"/mass-emails/{standard}/edit").status_code == 404
+    assert admin_client.get(f"/mass-emails/{standard}/edit").status_code == 404

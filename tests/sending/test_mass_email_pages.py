@@ -67,14 +67,14 @@ def test_a_new_mass_email_needs_a_list(app, marketer_client):
     assert response.status_code == 422 and b"Choose at least one list to send to." in response.data
 
 
-def test_the_confirm_step_shows_who_gets_it_and_loads_the_preflight(app, marketer_client):
+def test_the_confirm_step_shows_who_gets_it_and_loads_the_preflight(app, admin_client):
     template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com", "nope@example.com"]).id
     with app.app_context():
         db.session.execute(db.text("UPDATE contacts SET status = 'bounced' WHERE email = 'nope@example.com'"))
         db.session.commit()
         mail_id = lifecycle.create_draft(None, "June news", template_id, [list_id], []).id
 
-    page = marketer_client.get(f"/mass-emails/{mail_id}")
+    page = admin_client.get(f"/mass-emails/{mail_id}")
 
     assert page.status_code == 200
     assert b'data-summary="all">3<' in page.data and b'data-summary="emailing">2<' in page.data
@@ -83,23 +83,23 @@ def test_the_confirm_step_shows_who_gets_it_and_loads_the_preflight(app, markete
     assert b"I have checked the recipients" in page.data
 
 
-def test_sending_needs_the_confirmation_box_ticked(app, marketer_client):
+def test_sending_needs_the_confirmation_box_ticked(app, admin_client):
     template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         mail_id = lifecycle.create_draft(None, "June news", template_id, [list_id], []).id
 
-    response = marketer_client.post(f"/mass-emails/{mail_id}/send", data={})
+    response = admin_client.post(f"/mass-emails/{mail_id}/send", data={})
 
     assert response.status_code == 422 and b"Tick this box to confirm" in response.data
     assert only_mass_email(app).state == "draft"
 
 
-def test_confirming_queues_the_preparation_and_the_request_resolves_nobody(app, marketer_client):
+def test_confirming_queues_the_preparation_and_the_request_resolves_nobody(app, admin_client):
     template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         mail_id = lifecycle.create_draft(None, "June news", template_id, [list_id], []).id
 
-    response = marketer_client.post(f"/mass-emails/{mail_id}/send", data={"confirmed": "y"})
+    response = admin_client.post(f"/mass-emails/{mail_id}/send", data={"confirmed": "y"})
 
     assert response.status_code == 303
     mail = only_mass_email(app)
@@ -107,20 +107,20 @@ def test_confirming_queues_the_preparation_and_the_request_resolves_nobody(app, 
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Recipient)) == 0
         assert [job.func_name for job in queue("sending").jobs] == ["jobs.sending.prepare_send"]
-    page = marketer_client.get(f"/mass-emails/{mail_id}")
+    page = admin_client.get(f"/mass-emails/{mail_id}")
     assert b"Preparing the recipients; sending starts as soon as they are ready." in page.data and b'id="progress"' in page.data
     assert "Preparing recipients…".encode() in page.data and b'hx-trigger="load delay:1s"' in page.data
     assert b"Cancel sending" in page.data and b"Pause" not in page.data
 
 
-def test_confirming_a_draft_with_a_future_time_schedules_it(app, marketer_client):
+def test_confirming_a_draft_with_a_future_time_schedules_it(app, admin_client):
     template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
     with app.app_context():
         mail_id = lifecycle.create_draft(None, "June news", template_id, [list_id], [],
                                          scheduled_at=utcnow() + timedelta(days=1)).id
-    assert b"Schedule for " in marketer_client.get(f"/mass-emails/{mail_id}").data
+    assert b"Schedule for " in admin_client.get(f"/mass-emails/{mail_id}").data
 
-    marketer_client.post(f"/mass-emails/{mail_id}/send", data={"confirmed": "y"})
+    admin_client.post(f"/mass-emails/{mail_id}/send", data={"confirmed": "y"})
 
     mail = only_mass_email(app)
     assert (mail.state, mail.list_size_all) == ("scheduled", None)
@@ -147,17 +147,17 @@ def test_the_progress_fragment_keeps_polling_while_sending_and_stops_with_286_wh
     assert page.status_code == 200 and b"<html" in page.data
 
 
-def test_pause_resume_and_cancel_answer_with_the_progress_fragment(app, marketer_client):
+def test_pause_resume_and_cancel_answer_with_the_progress_fragment(app, admin_client):
     with app.app_context():
         mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id
         started(mail_id, utcnow())
 
-    paused = marketer_client.post(f"/mass-emails/{mail_id}/pause", htmx=True)
+    paused = admin_client.post(f"/mass-emails/{mail_id}/pause", htmx=True)
     assert b"Paused." in paused.data and b"Resume" in paused.data and b"<html" not in paused.data
-    assert b"Sending again." in marketer_client.post(f"/mass-emails/{mail_id}/resume", htmx=True).data
-    cancelled = marketer_client.post(f"/mass-emails/{mail_id}/cancel", htmx=True)
+    assert b"Sending again." in admin_client.post(f"/mass-emails/{mail_id}/resume", htmx=True).data
+    cancelled = admin_client.post(f"/mass-emails/{mail_id}/cancel", htmx=True)
     assert cancelled.status_code == 286 and b"Cancelled. 2 recipients still waiting will not be sent." in cancelled.data
-    refused = marketer_client.post(f"/mass-emails/{mail_id}/pause", htmx=True)
+    refused = admin_client.post(f"/mass-emails/{mail_id}/pause", htmx=True)
     assert refused.status_code == 422 and b"A mass email that is cancelled cannot be paused." in refused.data
 
 

@@ -73,31 +73,31 @@ def test_resending_twice_finds_nobody_left_the_second_time(ctx, server):
         lifecycle.resend_unconfirmed(mail_id, utcnow())
 
 
-def test_the_progress_page_offers_the_resend_only_when_someone_is_unconfirmed(app, marketer_client):
+def test_the_progress_page_offers_the_resend_only_when_someone_is_unconfirmed(app, admin_client):
     with app.app_context():
         mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id
         lifecycle.start_mass_email(mail_id, utcnow())
         prepare_send(mail_id, utcnow())
     url = f"/mass-emails/{mail_id}"
-    assert b"Send again to the unconfirmed" not in marketer_client.get(url).data
+    assert b"Send again to the unconfirmed" not in admin_client.get(url).data
     with app.app_context():
         db.session.execute(update(Recipient).where(Recipient.email == "a@example.com").values(status="unconfirmed"))
         db.session.commit()
-    page = marketer_client.get(url).data
+    page = admin_client.get(url).data
     assert b"Send again to the unconfirmed" in page and b"hx-confirm=" in page
 
-    resent = marketer_client.post(f"{url}/resend-unconfirmed", htmx=True)
+    resent = admin_client.post(f"{url}/resend-unconfirmed", htmx=True)
 
     assert resent.status_code == 200 and b"<html" not in resent.data
     assert b"1 unconfirmed recipient will be sent again." in resent.data
     assert b"Send again to the unconfirmed" not in resent.data
     with app.app_context():
         assert row("a@example.com").status == "queued"
-    refused = marketer_client.post(f"{url}/resend-unconfirmed", htmx=True)
+    refused = admin_client.post(f"{url}/resend-unconfirmed", htmx=True)
     assert refused.status_code == 422 and b"No recipient is unconfirmed any more." in refused.data
 
 
-def test_a_mass_email_paused_by_mailroom_shows_why(app, marketer_client):
+def test_a_mass_email_paused_by_mailroom_shows_why(app, admin_client):
     with app.app_context():
         mail_id = a_draft([a_list("Newsletter", ["a@example.com"])]).id
         lifecycle.start_mass_email(mail_id, utcnow())
@@ -106,9 +106,9 @@ def test_a_mass_email_paused_by_mailroom_shows_why(app, marketer_client):
         mail.state, mail.failure_reason = "paused", "Paused automatically: 20 of the last 20 messages were refused or failed; most said: 554 5.7.1 blocked"
         db.session.commit()
 
-    page = marketer_client.get(f"/mass-emails/{mail_id}").data
+    page = admin_client.get(f"/mass-emails/{mail_id}").data
 
     assert b'role="alert" data-failure-reason>Paused automatically: 20 of the last 20 messages were refused or failed' in page
     assert b"Fix it, then resume." in page
-    resumed = marketer_client.post(f"/mass-emails/{mail_id}/resume", htmx=True).data
+    resumed = admin_client.post(f"/mass-emails/{mail_id}/resume", htmx=True).data
     assert b"data-failure-reason" not in resumed and b"Sending again." in resumed

@@ -93,17 +93,17 @@ def test_a_failed_resolution_says_why_waits_for_a_person_and_can_be_retried(ctx,
         lifecycle.retry_start(mail_id)
 
 
-def test_the_page_of_a_failed_preparation_shows_the_reason_and_retry(app, marketer_client):
+def test_the_page_of_a_failed_preparation_shows_the_reason_and_retry(app, admin_client):
     with app.app_context():
         mail_id = a_preparing_mass_email(2)
         db.session.execute(text("UPDATE mass_emails SET failure_reason = 'Preparing the recipients failed: disk full'"))
         db.session.commit()
         queue("sending").empty()
 
-    page = marketer_client.get(f"/mass-emails/{mail_id}").get_data(as_text=True)
+    page = admin_client.get(f"/mass-emails/{mail_id}").get_data(as_text=True)
     assert "Preparing the recipients failed: disk full" in page and ">Retry</button>" in page and "Cancel sending" in page
 
-    retried = marketer_client.post(f"/mass-emails/{mail_id}/retry-start", htmx=True).get_data(as_text=True)
+    retried = admin_client.post(f"/mass-emails/{mail_id}/retry-start", htmx=True).get_data(as_text=True)
     assert "Preparing the recipients again." in retried and "<html" not in retried
     with app.app_context():
         assert mass_email(mail_id).failure_reason is None and queued_functions() == ["jobs.sending.prepare_send"]

@@ -25,10 +25,15 @@ class ListForm(FlaskForm):
             raise ValidationError(f"A list named “{field.data.strip()}” already exists. Choose another name.")
 
 
+def _text(value):
+    """A field a client left out is empty text, not None."""
+    return value or ""
+
+
 class SuppressionForm(FlaskForm):
     entry = StringField("Email or domain", validators=[DataRequired(message="Enter an email address or a domain.")])
     reason = SelectField("Reason", choices=REASON_CHOICES, default="manual")
-    source = StringField("Source note", validators=[Optional(), Length(max=200)])
+    source = StringField("Source note", filters=[_text], validators=[Optional(), Length(max=200)])
 
     def validate_entry(self, field):
         try:
@@ -40,4 +45,4 @@ class SuppressionForm(FlaskForm):
 class SuppressionImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file to import.")])
     reason = SelectField("Reason for lines without one", choices=REASON_CHOICES, default="manual")
-    source = StringField("Source note", validators=[Optional(), Length(max=200)])
+    source = StringField("Source note", filters=[_text], validators=[Optional(), Length(max=200)])

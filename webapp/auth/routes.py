@@ -194,7 +194,7 @@ def set_password(token):
     user = user_for_password_token(token)
     if user is None:
         return render_template("auth/set_password.html", user=None), 410
-    form = SetPasswordForm()
+    form = SetPasswordForm(user_inputs=(user.email, user.name))
     if form.validate_on_submit():
         set_password_from_token(user, form.password.data)
         _log_in(user)
@@ -205,7 +205,7 @@ def set_password(token):
 
 @bp.route("/account", methods=["GET", "POST"])
 def account():
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(user_inputs=(current_user.email, current_user.name))
     if form.validate_on_submit():
         try:
             user = change_password(current_user.id, form.current_password.data, form.password.data)

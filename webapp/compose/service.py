@@ -17,7 +17,9 @@ from webapp.auth.models import User
 from webapp.common.queues import redis_connection
 from webapp.compose.mime import BuildSettings
 from webapp.compose.models import VERSIONED_FIELDS, Template, TrackingUrl
-from webapp.compose.rendering import RenderError, TemplateProblems, check_template, compile_template, contact_context
+from webapp.compose.rendering import (
+    RenderError, TemplateProblems, check_template, compile_template, contact_context, size_problems,
+)
 from webapp.extensions import db
 from webapp.settings.service import dkim_signer
 
@@ -120,6 +122,12 @@ def known_fields():
 def tracking_url_map():
     """TrackingUrl name -> destination, as compile_template takes it."""
     return dict(db.session.execute(select(TrackingUrl.name, TrackingUrl.url)).all())
+
+
+def oversized(values):
+    """The problems of parts over their size cap (limits.MAX_TEMPLATE_LENGTH, MAX_TAGS): such a
+    template can be neither saved nor sent, so it is refused (422) wherever it is posted."""
+    return size_problems(values["subject"], values["html"], values["text"])
 
 
 def template_problems(values):

@@ -3,7 +3,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
 from webapp.extensions import db
 
@@ -20,9 +20,15 @@ def _respond(status, title, message):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+# What a person is told instead of Werkzeug's generic text, when the code that refused said nothing more.
+PLAIN_WORDS = {
+    Forbidden.description: "Your role does not allow this: it is for admins. Ask an admin if you need it done.",
+}
+
+
 def handle_http(error: HTTPException):
     db.session.rollback()
-    return _respond(error.code or 500, error.name, error.description)
+    return _respond(error.code or 500, error.name, PLAIN_WORDS.get(error.description, error.description))
 
 
 def handle_csrf(error: CSRFError):

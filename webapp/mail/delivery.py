@@ -24,6 +24,7 @@ import ssl
 
 from webapp.mail.addresses import needs_smtputf8, wire_address
 from webapp.mail.replies import CONNECTION, classify
+from webapp.mail.hosts import BlockedHost
 from webapp.mail.smtp import SmtpFailure, connect, describe_smtp_error
 
 # RFC 3461: ask for a DSN on failure and delay only (a success DSN per message would flood
@@ -100,8 +101,9 @@ class SmtpDelivery:
             return ConnectionLost(reason)
         if isinstance(error, smtplib.SMTPResponseException):  # e.g. 421 busy at the greeting, 454 auth unavailable
             return ConnectionLost(reason) if 400 <= error.smtp_code < 500 else SmtpFailure(reason)
-        # SMTPException is an OSError too: what is left of it (AUTH or STARTTLS not offered) is a setting.
-        if isinstance(error, (smtplib.SMTPException, ssl.SSLCertVerificationError)):
+        # SMTPException is an OSError too: what is left of it (AUTH or STARTTLS not offered) is a setting,
+        # and so is a host that resolves to an address Mailroom may not use.
+        if isinstance(error, (smtplib.SMTPException, ssl.SSLCertVerificationError, BlockedHost)):
             return SmtpFailure(reason)
         return ConnectionLost(reason)  # refused, timed out, reset: the network, try later
 

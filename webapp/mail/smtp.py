@@ -14,6 +14,8 @@ from email.utils import formataddr, parseaddr
 
 from flask_mail import Connection, Mail, Message
 
+from webapp.mail.hosts import BlockedHost, checked_address
+
 SECURITY_CHOICES = ("none", "starttls", "ssl")
 # Without a timeout smtplib waits forever on a silent host, and a web request would hang with it.
 SMTP_TIMEOUT_SECONDS = 20
@@ -30,6 +32,9 @@ class SmtpConfig:
     from_app_config: bool  # True when the admin left the host empty and MAIL_* is used
     password_from_env: bool
     timeout: float = SMTP_TIMEOUT_SECONDS
+    # The host set in Settings is held to mail.hosts' rules; the operator's MAIL_SERVER is trusted.
+    check_address: bool = False
+    allow_private: bool = False
 
     @property
     def address(self):
@@ -64,6 +69,8 @@ def smtp_config(settings, app_config):
             sender=sender,
             from_app_config=False,
             password_from_env=bool(env_password),
+            check_address=True,
+            allow_private=bool(app_config.get("ALLOW_PRIVATE_SMTP")),
         )
     security = "ssl" if app_config.get("MAIL_USE_SSL") else "starttls" if app_config.get("MAIL_USE_TLS") else "none"
     return SmtpConfig(
@@ -76,6 +83,28 @@ def smtp_config(settings, app_config):
         from_app_config=True,
         password_from_env=bool(env_password),
     )
+
+
+class _CheckedSocket:
+    """smtplib's connection opened to the address mail.hosts allows, resolved once and checked;
+    TLS still verifies the certificate against the host name (smtplib's `_host`)."""
+
+    def __init__(self, *args, config, **kwargs):
+        self.config = config
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        if self.config.check_address:
+            host = checked_address(host, port, self.config.allow_private)
+        return super()._get_socket(host, port, timeout)
+
+
+class _SMTP(_CheckedSocket, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_CheckedSocket, smtplib.SMTP_SSL):
+    pass
 
 
 class _VerifiedConnection(Connection):
@@ -94,14 +123,16 @@ class _VerifiedConnection(Connection):
             "MAIL_SUPPRESS_SEND": False,
         })
         super().__init__(state)
+        self.config = config
         self.timeout = config.timeout
 
     def configure_host(self):
         mail = self.mail
         if mail.use_ssl:
-            host = smtplib.SMTP_SSL(mail.server, mail.port, timeout=self.timeout, context=ssl.create_default_context())
+            host = _SMTP_SSL(mail.server, mail.port, timeout=self.timeout, context=ssl.create_default_context(),
+                             config=self.config)
         else:
-            host = smtplib.SMTP(mail.server, mail.port, timeout=self.timeout)
+            host = _SMTP(mail.server, mail.port, timeout=self.timeout, config=self.config)
         try:
             if mail.use_tls:
                 host.starttls(context=ssl.create_default_context())
@@ -121,6 +152,8 @@ def connect(config):
 def describe_smtp_error(error, config):
     """A sentence for people about why talking to the SMTP server failed."""
     where = config.address
+    if isinstance(error, BlockedHost):
+        return str(error)
     if isinstance(error, smtplib.SMTPAuthenticationError):
         return f"{where} refused the username or password: {_reply(error)}"
     if isinstance(error, smtplib.SMTPRecipientsRefused):

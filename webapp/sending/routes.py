@@ -6,6 +6,7 @@ from webapp.common.clock import utcnow
 from webapp.common.pages import STOP_POLLING, render, wants_fragment
 from webapp.extensions import db
 from webapp.sending import bp, lifecycle
+from webapp.sending.ownership import NOT_YOURS, may_change
 from webapp.sending.forms import ConfirmForm, DripEditForm, MassEmailForm
 from webapp.sending.models import MassEmail
 from webapp.sending.progress import mass_emails_page, progress
@@ -14,6 +15,18 @@ from webapp.sending.step import LEASE_SECONDS
 
 def _mass_email(mass_email_id):
     return db.session.get(MassEmail, mass_email_id) or abort(404)
+
+
+def _changeable(mass_email_id):
+    """The mass email, if the current user may change it; 403 for a marketer who does not own it."""
+    mass_email = _mass_email(mass_email_id)
+    if not may_change(mass_email, current_user.id, current_user.is_admin):
+        abort(403, NOT_YOURS)
+    return mass_email
+
+
+def _may_change(mass_email):
+    return may_change(mass_email, current_user.id, current_user.is_admin)
 
 
 @bp.get("/mass-emails")
@@ -44,6 +57,7 @@ def create_mass_email():
 def _confirm(mass_email, form, status=200):
     now = utcnow()
     return render("sending/confirm.html", "sending/_confirm.html", status=status, mass_email=mass_email, form=form,
+                  may_change=_may_change(mass_email),
                   summary=lifecycle.dry_run_summary(mass_email.id, now),
                   schedules=mass_email.scheduled_at is not None and mass_email.scheduled_at > now)
 
@@ -54,7 +68,7 @@ def _progress(mass_email, notice=None, status=200):
     if shown.final and wants_fragment() and status == 200:
         status = STOP_POLLING
     return render("sending/detail.html", "sending/_progress.html", status=status, mass_email=mass_email,
-                  progress=shown, notice=notice, lease_minutes=LEASE_SECONDS // 60)
+                  progress=shown, notice=notice, lease_minutes=LEASE_SECONDS // 60, may_change=_may_change(mass_email))
 
 
 @bp.get("/mass-emails/<int:mass_email_id>")
@@ -68,7 +82,7 @@ def mass_email(mass_email_id):
 
 @bp.post("/mass-emails/<int:mass_email_id>/send")
 def send_mass_email(mass_email_id):
-    mass_email = _mass_email(mass_email_id)
+    mass_email = _changeable(mass_email_id)
     form = ConfirmForm()
     if not form.validate():
         return _confirm(mass_email, form, status=422)
@@ -87,7 +101,7 @@ def send_mass_email(mass_email_id):
 
 def _act(mass_email_id, action, notice):
     """Pause, resume or cancel from the progress fragment's buttons; answers with the fragment."""
-    mass_email = _mass_email(mass_email_id)
+    mass_email = _changeable(mass_email_id)
     try:
         result = action()
     except lifecycle.LifecycleError as error:
@@ -120,7 +134,7 @@ def cancel_mass_email(mass_email_id):
 @bp.route("/mass-emails/<int:mass_email_id>/edit", methods=["GET", "POST"])
 def edit_drip(mass_email_id):
     """A drip's schedule and content; the change applies to the recipients not sent yet."""
-    mass_email = _mass_email(mass_email_id)
+    mass_email = _changeable(mass_email_id)
     if mass_email.kind != "drip":
         abort(404)
     form = DripEditForm()

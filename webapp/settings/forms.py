@@ -1,11 +1,13 @@
 import re
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.common.forms import NormalizedEmail, strip
 from webapp.mail.dkim import InvalidDkimKey, check_private_key
+from webapp.mail.hosts import host_problem
 from webapp.mail.smtp import SECURITY_CHOICES
 from webapp.settings.service import EDITABLE_FIELDS, InvalidSiteUrl, get_settings, normalize_site_url
 
@@ -70,6 +72,9 @@ class SettingsForm(FlaskForm):
     def validate_smtp_host(self, field):
         if field.data and not _HOSTNAME.fullmatch(field.data):
             raise ValidationError("Enter just the host name, e.g. smtp.example.com: no scheme, path or port (the port has its own field).")
+        problem = field.data and host_problem(field.data, current_app.config.get("ALLOW_PRIVATE_SMTP", False))
+        if problem:
+            raise ValidationError(problem)
 
     def validate_from_name(self, field):
         if field.data and not self.from_email.data:

@@ -1,5 +1,6 @@
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -37,35 +38,56 @@ def clock_command():
     scheduler.start()  # until SIGINT/SIGTERM
 
 
+def _in_use(port):
+    """Whether something listens on 127.0.0.1:port already (bound as the servers bind it)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _refuse_taken_ports(ports):
+    """{variable: port}: stop before starting anything, naming the variable to change."""
+    for variable, port in ports.items():
+        if _in_use(port):
+            raise click.ClickException(f"port {port} is already in use by another program. "
+                                       f"Set {variable} to a free port, e.g. `{variable}={port + 1} make run`.")
+
+
 @click.command("devstack")
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
 @with_appcontext
 def devstack_command(port):
-    """Run everything on one machine: embedded services, migrations, web, worker and clock. Ctrl-C stops all."""
-    env = dict(os.environ)
-    instance = current_app.config["INSTANCE_DIR"]
-    redis_server = catcher = None
-    if not os.environ.get("REDIS_URL"):
-        redis_server, env["REDIS_URL"] = start_redis(instance / "redis.db")
-        click.echo(f" * embedded redis-server at {env['REDIS_URL']}")
-    if current_app.config["MAIL_CATCHER"]:
-        catcher = start_smtp_catcher(current_app.config["OUTBOX_DIR"], port=current_app.config["MAIL_PORT"])
-        click.echo(f" * SMTP catcher on 127.0.0.1:{current_app.config['MAIL_PORT']} (see the Outbox page)")
-    upgrade()
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    children = [
-        subprocess.Popen([*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"], env=env),
-        subprocess.Popen([*flask, "worker", "--with-scheduler"], env=env),
-        subprocess.Popen([*flask, "clock"], env=env),
-    ]
-    click.echo(f" * Mailroom on http://127.0.0.1:{port}  (Ctrl-C stops everything)")
+    """Run everything on one machine: embedded services, migrations, web, worker and clock.
+    Ctrl-C or SIGTERM stops all of it, the embedded redis-server included."""
+    catching = current_app.config["MAIL_CATCHER"]
+    _refuse_taken_ports({"PORT": port} | ({"MAIL_PORT": current_app.config["MAIL_PORT"]} if catching else {}))
 
     def stop(*_):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    parent = os.getppid()
+    signal.signal(signal.SIGTERM, stop)  # first: a SIGTERM while starting up must clean up too
+    env = dict(os.environ)
+    instance = current_app.config["INSTANCE_DIR"]
+    redis_server = catcher = None
+    children = []
     try:
+        if not os.environ.get("REDIS_URL"):
+            redis_server, env["REDIS_URL"] = start_redis(instance / "redis.db")
+            click.echo(f" * embedded redis-server at {env['REDIS_URL']}")
+        if catching:
+            catcher = start_smtp_catcher(current_app.config["OUTBOX_DIR"], port=current_app.config["MAIL_PORT"])
+            click.echo(f" * SMTP catcher on 127.0.0.1:{current_app.config['MAIL_PORT']} (see the Outbox page)")
+        upgrade()
+        flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+        for command in (["run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"], ["worker", "--with-scheduler"],
+                        ["clock"]):
+            children.append(subprocess.Popen([*flask, *command], env=env))
+        click.echo(f" * Mailroom on http://127.0.0.1:{port}  (Ctrl-C stops everything)")
+        parent = os.getppid()
         while all(child.poll() is None for child in children):
             if os.getppid() != parent:  # `make` was killed without passing the signal on
                 break
@@ -75,6 +97,7 @@ def devstack_command(port):
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
         for child in children:
             if child.poll() is None:
                 child.terminate()

@@ -1,4 +1,5 @@
-"""Suppressions: everyone sees who is never emailed and why; only admins change it."""
+"""Suppressions: everyone sees who is never emailed and why, and may add one (an address that asked by
+phone); only admins remove or import them, as removing one lets Mailroom email that address again."""
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -30,7 +31,6 @@ def suppressions():
 
 
 @bp.post("/suppressions")
-@admin_required
 def add_suppression():
     form = SuppressionForm()
     if not form.validate():

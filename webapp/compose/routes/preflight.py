@@ -19,7 +19,9 @@ def _render(values, template=None):
         reached_at=request.host_url, production=current_app.config.get("ENV_NAME") == "prod",
     )
     grouped = {severity: [f for f in findings if f.severity == severity] for severity in SEVERITIES}
-    return render("compose/preflight.html", "compose/_preflight.html", findings=findings, grouped=grouped, template=template)
+    status = 422 if service.oversized(values) else 200
+    return render("compose/preflight.html", "compose/_preflight.html", status=status, findings=findings, grouped=grouped,
+                  template=template)
 
 
 @bp.post("/templates/preflight")

@@ -100,11 +100,12 @@ def render_draft(template_id):
     template = _template(template_id)
     form = TemplateForm(template_id=template.id)
     values = form.values()
-    service.store_draft(current_user.id, template.id, values)
+    service.store_draft(current_user.id, template.id, values)  # the iframe shows a too-big draft's problems too
+    too_big = service.oversized(values)
     context = _preview_context(template, values, draft=True, contact_query=request.form.get("contact_q", ""),
                                view=request.form.get("view", "desktop"))
-    return render("compose/_preview.html", "compose/_preview.html", template=template,
-                  problems=service.template_problems(values), live=True, **context)
+    return render("compose/_preview.html", "compose/_preview.html", status=422 if too_big else 200, template=template,
+                  problems=too_big or service.template_problems(values), live=True, **context)
 
 
 @bp.get("/templates/<int:template_id>/preview")
