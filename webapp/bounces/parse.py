@@ -30,7 +30,7 @@ FAILED, DELAYED, DELIVERED = "failed", "delayed", "delivered"
 _ACTIONS = {"failed": FAILED, "delayed": DELAYED, "delivered": DELIVERED, "relayed": DELIVERED, "expanded": DELIVERED}
 _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
 # A reply in a bounce's prose: "550 5.1.1 <x@y>: Recipient address rejected", "554 delivery error: dd ...".
-_REPLY_LINE = re.compile(r"^.*?\b[45]\d\d[ -].*$", re.MULTILINE)
+_REPLY_LINE = re.compile(r"^.*?\b[45]\d\d[ :-].*$", re.MULTILINE)
 _MESSAGE_ID_LINE = re.compile(r"^Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _RETURN_PATH_LINE = re.compile(r"^Return-Path:\s*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)
 _UNSUBSCRIBE_SUBJECT = re.compile(r"^\s*unsubscribe\s+([A-Za-z0-9_-]{8,200})\s*$", re.IGNORECASE)
