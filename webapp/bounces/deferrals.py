@@ -26,8 +26,8 @@ def reconcile(now, window=RETRY_WINDOW):
     """Expire old deferrals and queue batches for overdue ones; returns (expired, mass email ids queued)."""
     expired, touched = _expire(now - window, now)
     overdue = set(db.session.scalars(
-        select(Recipient.mass_email_id.distinct())
-        .where(Recipient.status == "deferred", Recipient.next_attempt_at <= now - OVERDUE)
+        select(Recipient.mass_email_id)
+        .where(Recipient.status == "deferred", Recipient.next_attempt_at <= now - OVERDUE).distinct()
     ))
     sending = db.session.scalars(
         select(MassEmail.id).where(MassEmail.id.in_(overdue | touched), MassEmail.state == "sending", MassEmail.kind != "drip")

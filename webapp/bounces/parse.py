@@ -158,7 +158,10 @@ def _dsn_entries(part):
 
 def _detected(message):
     """Failed addresses of a bounce without a delivery-status part, by flufl.bounce's detectors."""
-    temporary, permanent = all_failures(message)
+    try:
+        temporary, permanent = all_failures(message)
+    except Exception:  # noqa: BLE001  its detectors trip over odd messages (no From, say): then nothing was detected
+        return []
     found = [(address, FAILED) for address in sorted(permanent)]
     found += [(address, DELAYED) for address in sorted(temporary - permanent)]
     return [Bounce(address.decode("utf-8", "replace"), None, None, action) for address, action in found]

@@ -90,7 +90,7 @@ def move(client, uids, folder):
         client.expunge()
 
 
-def test_connection(config):
+def check_connection(config):
     """A sentence saying what the mailbox holds; raises ImapFailure."""
     with connect(config) as client:
         count = client.folder_status(config.folder, ["MESSAGES"])[b"MESSAGES"]
