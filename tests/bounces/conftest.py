@@ -7,6 +7,7 @@ import pytest
 from imapclient import IMAPClient
 
 from tests.machine import free_port
+from tests.smtp_servers import ScriptedSmtpServer
 from tests.waiting import wait_for
 
 IMAP_USER, IMAP_PASSWORD = "bounces", "imap-secret"
@@ -51,3 +52,10 @@ def imap(imap_server):
     client.port = imap_server
     yield client
     client.logout()
+
+
+@pytest.fixture
+def server():
+    """A real SMTP server on loopback that offers DSN and answers as the test scripts it (tests/smtp_servers.py)."""
+    with ScriptedSmtpServer(dsn=True) as smtp:
+        yield smtp
