@@ -21,7 +21,7 @@ from webapp.system.worker import AppContextWorker
 
 PERIODIC = {"jobs.sending.start_due": 60, "jobs.sending.recover_stale_claims": 60,
             "jobs.sending.recover_stalled_preparations": 60, "jobs.sending.rescue_stalled_drips": 60,
-            "jobs.events.drain_events": 2}
+            "jobs.events.drain_events": 2, "jobs.bounces.reconcile_bounces": 300}
 
 
 def test_the_cron_config_runs_each_periodic_job_at_its_interval_on_the_default_queue(ctx):

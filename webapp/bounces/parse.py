@@ -22,7 +22,7 @@ from email.utils import getaddresses
 
 from flufl.bounce import all_failures
 
-from webapp.mail.replies import HARD, SOFT, bounce_kind
+from webapp.mail.replies import SOFT, bounce_kind
 
 DSN, ARF, AUTOREPLY, UNSUBSCRIBE, UNKNOWN = "dsn", "arf", "autoreply", "unsubscribe", "unknown"
 FAILED, DELAYED, DELIVERED = "failed", "delayed", "delivered"
