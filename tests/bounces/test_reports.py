@@ -173,3 +173,11 @@ def test_a_report_about_a_message_not_ours_stores_nothing(ctx):
     applied = reconcile.apply(sample("postfix.eml", recipient, verp=False, message_id=False))
     assert (applied.stored, applied.unmatched) == (0, 1)
     assert reloaded(recipient).status == "sent"
+
+
+def test_a_not_spam_feedback_report_records_no_complaint(ctx):
+    use_bounce_address()
+    recipient = a_sent_recipient("ann@yahoo.com")
+    applied = reconcile.apply(sample("arf.eml", recipient).replace(b"Feedback-Type: abuse", b"Feedback-Type: not-spam"))
+    assert (applied.report.kind, applied.report.complaint, applied.stored) == ("arf", False, 0)
+    assert suppression("ann@yahoo.com") is None

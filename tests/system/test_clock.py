@@ -71,6 +71,8 @@ def test_a_crashed_batch_is_recovered_by_the_clock_and_a_worker(app, ctx):
         "jobs.sending.recover_stalled_preparations": [],  # nothing preparing
         "jobs.events.drain_events": 0,  # no opens or clicks waiting
         "jobs.sending.rescue_stalled_drips": [],  # no drips
+        # no bounce mailbox set, no deferrals
+        "jobs.bounces.reconcile_bounces": {"mailbox": None, "expired_deferrals": 0, "batches_queued": []},
     }
     assert set(statuses(mail_id).values()) == {"queued"}
     assert [job.func_name for job in Queue("sending", connection=redis_connection()).jobs] == ["jobs.sending.send_batch"]

@@ -48,7 +48,7 @@ class Bounce:
     action: str  # FAILED, DELAYED or DELIVERED
     diagnostic: str = ""
     reporting_mta: str = ""
-    recipient_id: int | None = None  # filled in by reconcile.py
+    recipient_id: int | None = None  # the report's, for the CLI's output
 
 
 @dataclass
@@ -61,6 +61,7 @@ class Report:
     verp_candidates: list = field(default_factory=list)  # addresses that may be our VERP envelope sender
     unsubscribe_token: str | None = None
     complaint_address: str | None = None
+    recipient_id: int | None = None  # whom the report is about, filled in by reconcile.py
 
     def summary(self):
         """The JSON the CLI prints."""
@@ -207,9 +208,10 @@ def _returned_headers(message):
 
 
 def _complaint(report, feedback):
-    report.kind, report.complaint = ARF, True
     fields = _field_blocks(feedback)
     block = fields[0] if fields else Message()
+    # abuse, fraud, virus, other: a complaint; "not-spam" takes one back, which we do not act on.
+    report.kind, report.complaint = ARF, (_clean(block.get("Feedback-Type")) or "abuse").lower() != "not-spam"
     report.complaint_address = _clean(block.get("Original-Rcpt-To"))
     report.verp_candidates += [address for _, address in getaddresses(block.get_all("Original-Mail-From", []))]
     return report

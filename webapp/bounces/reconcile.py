@@ -35,9 +35,12 @@ def read(raw, settings=None):
     """The Report of a raw message with each bounce's recipient id filled in (reads only)."""
     settings = settings or get_settings()
     report = parse.parse(raw)
-    recipient_id = _verp_recipient(report, settings) or _by_message_id(report.original_message_id)
+    if report.kind == parse.UNSUBSCRIBE:  # the signed token names the recipient
+        report.recipient_id = read_unsubscribe_token(TokenSigner(current_app.config["SECRET_KEY"]), report.unsubscribe_token)
+    else:
+        report.recipient_id = _verp_recipient(report, settings) or _by_message_id(report.original_message_id)
     for bounce in report.bounces:
-        bounce.recipient_id = recipient_id
+        bounce.recipient_id = report.recipient_id
     return report
 
 
@@ -45,7 +48,7 @@ def apply(raw, settings=None, now=None):
     """Read a raw message and ingest what it says; returns Applied (the report, what was stored)."""
     settings = settings or get_settings()
     report = read(raw, settings)
-    events = events_of(report, settings, now or utcnow(), _key(raw, report))
+    events = events_of(report, now or utcnow(), _key(raw, report))
     result = ingest(events, settings) if events else None
     applied = Applied(report)
     if result is not None:
@@ -53,23 +56,22 @@ def apply(raw, settings=None, now=None):
     return applied
 
 
-def events_of(report, settings, now, key):
+def events_of(report, now, key):
+    """The Incoming events a report (from read()) asks for; `key` makes their dedupe keys."""
     if report.kind == parse.DSN:
         return [
-            Incoming(kind=_BOUNCE_EVENTS[bounce.action], at=now, source="dsn", recipient_id=bounce.recipient_id,
+            Incoming(kind=_BOUNCE_EVENTS[bounce.action], at=now, source="dsn", recipient_id=report.recipient_id,
                      message_id=report.original_message_id, dedupe_key=f"dsn:{key}:{_digest(bounce.address, bounce.action)}",
                      detail={"kind": bounce.kind, "status": bounce.status, "action": bounce.action,
                              "diagnostic": bounce.diagnostic[:500], "reporting_mta": bounce.reporting_mta[:255],
                              "address": bounce.address[:320]})
             for bounce in report.bounces
         ]
-    if report.kind == parse.ARF:
-        return [Incoming(kind="complaint", at=now, source="arf", recipient_id=_verp_recipient(report, settings),
+    if report.kind == parse.ARF and report.complaint:
+        return [Incoming(kind="complaint", at=now, source="arf", recipient_id=report.recipient_id,
                          message_id=report.original_message_id, dedupe_key=f"arf:{key}")]
-    if report.kind == parse.UNSUBSCRIBE:
-        recipient_id = read_unsubscribe_token(TokenSigner(current_app.config["SECRET_KEY"]), report.unsubscribe_token)
-        if recipient_id is not None:
-            return [Incoming(kind="unsubscribe", at=now, source="mailto", recipient_id=recipient_id, dedupe_key=f"mailto:{key}")]
+    if report.kind == parse.UNSUBSCRIBE and report.recipient_id is not None:
+        return [Incoming(kind="unsubscribe", at=now, source="mailto", recipient_id=report.recipient_id, dedupe_key=f"mailto:{key}")]
     return []
 
 
