@@ -4,7 +4,7 @@ from webapp.common.clock import utcnow
 
 
 def reconcile_bounces():
-    """Periodic: read the bounce mailbox, then retry overdue deferrals and expire old ones."""
-    polled = mailbox.poll()
+    """Periodic: retry overdue deferrals and expire old ones, then read the bounce mailbox."""
     expired, queued = deferrals.reconcile(utcnow())
+    polled = mailbox.poll()
     return {"mailbox": polled and vars(polled), "expired_deferrals": expired, "batches_queued": queued}

@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from tests.bounces.conftest import IMAP_PASSWORD, IMAP_USER
+from tests.machine import free_port
 from tests.bounces.helpers import a_sent_recipient, sample, use_bounce_address
 from webapp.audience.models import Suppression
 from webapp.bounces import mailbox
@@ -89,3 +90,9 @@ def test_the_connection_test_says_what_the_mailbox_holds_or_why_it_failed(ctx, i
 
 def test_no_mailbox_set_means_no_poll(ctx):
     assert mailbox.poll() is None
+
+
+def test_an_unreachable_mailbox_is_reported_not_raised(ctx):
+    use_mailbox(free_port())
+    polled = mailbox.poll()
+    assert polled.error.startswith("Could not reach 127.0.0.1:") and polled.processed == 0

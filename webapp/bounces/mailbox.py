@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from webapp.bounces import parse, reconcile
 from webapp.extensions import db
-from webapp.mail.imap import connect, imap_config, move
+from webapp.mail.imap import ImapFailure, connect, imap_config, move
 from webapp.settings.service import get_settings
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ class Poll:
     other: int = 0
     failed: int = 0
     waiting: int = 0
+    error: str | None = None  # why the mailbox could not be read; the next poll tries again
 
 
 def poll():
@@ -34,18 +35,26 @@ def poll():
     if config is None:
         return None
     result = Poll()
-    with connect(config) as client:
-        uids = sorted(client.search(["NOT", "DELETED"]))[:MAX_PER_POLL]
-        for start in range(0, len(uids), FETCH_CHUNK):
-            chunk = uids[start:start + FETCH_CHUNK]
-            processed, other = [], []
-            for uid, data in client.fetch(chunk, ["BODY.PEEK[]"]).items():
-                folder = _handle(uid, data.get(b"BODY[]"), settings, result)
-                (processed if folder == "processed" else other if folder == "other" else []).append(uid)
-            move(client, processed, config.processed_folder)
-            move(client, other, config.other_folder)
+    try:
+        with connect(config) as client:
+            _read(client, config, settings, result)
+    except ImapFailure as failure:
+        result.error = str(failure)
+        log.warning("bounce mailbox: %s", failure)
     log.info("bounce mailbox: %s", result)
     return result
+
+
+def _read(client, config, settings, result):
+    uids = sorted(client.search(["NOT", "DELETED"]))[:MAX_PER_POLL]
+    for start in range(0, len(uids), FETCH_CHUNK):
+        chunk = uids[start:start + FETCH_CHUNK]
+        processed, other = [], []
+        for uid, data in client.fetch(chunk, ["BODY.PEEK[]"]).items():
+            folder = _handle(uid, data.get(b"BODY[]"), settings, result)
+            (processed if folder == "processed" else other if folder == "other" else []).append(uid)
+        move(client, processed, config.processed_folder)
+        move(client, other, config.other_folder)
 
 
 def _handle(uid, raw, settings, result):

@@ -74,6 +74,8 @@ def connect(config):
         raise ImapFailure(f"{config.address} answered: {error}") from error
     try:
         yield client
+    except (OSError, IMAPClientError) as error:
+        raise ImapFailure(f"{config.address} stopped answering or refused a command: {error}") from error
     finally:
         _close(client)
 
