@@ -19,6 +19,7 @@ def test_the_bounce_settings_are_stored_and_the_imap_password_is_write_only(admi
         2, 14, 143, "s3cret")
     page = admin_client.get("/settings/").get_data(as_text=True)
     assert "<legend>Bounces</legend>" in page and "s3cret" not in page and "A password is stored." in page
+    assert "<title>Settings · Mailroom</title>" in page and page.count('id="imap-test-form"') == 1
     save(admin_client, bounce_address="bounces@mail.example.com", imap_host="imap.example.com", imap_password="")
     assert stored(app)["imap_password"] == "s3cret"  # blank keeps it
 
