@@ -66,6 +66,15 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
 
+    # ESP event webhooks (webapp/webhooks/): set here, they override what the Webhooks settings page stores.
+    SENDGRID_WEBHOOK_PUBLIC_KEY = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")  # base64 DER, as SendGrid shows it
+    MAILGUN_WEBHOOK_SIGNING_KEY = os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", "")
+    SES_TOPIC_ARN = os.environ.get("SES_TOPIC_ARN", "")
+    POSTMARK_WEBHOOK_TOKEN = os.environ.get("POSTMARK_WEBHOOK_TOKEN", "")  # "user:token", as in the webhook URL
+    # How the SNS endpoint fetches a signing certificate or a SubscribeURL (url -> bytes), after the URL
+    # checks; None means HTTPS. Tests point it at a server of their own.
+    SNS_FETCH = None
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -48,6 +48,8 @@ class BuildSettings:
     verp: bool = False
     dkim: DkimSigner | None = None
     recipient_header: bool = True  # X-Mailroom-Recipient: lets a forwarded complaint be traced
+    # Functions recipient_id -> [header lines] (service.MESSAGE_HEADERS); recipient messages only, like the header above.
+    extra_headers: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,8 @@ class MessageBuilder:
         ]
         if self.settings.recipient_header:
             headers.append(f"X-Mailroom-Recipient: {recipient_id}")
+            for more in self.settings.extra_headers:
+                headers += more(recipient_id)
         text_encoding, text_body = encode_body(text)
         html_encoding, html_body = encode_body(html)
         data = b"".join((

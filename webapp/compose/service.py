@@ -11,6 +11,7 @@ from sqlalchemy import func, select, true
 
 from webapp.audience.export import custom_field_keys
 from webapp.audience.models import Contact
+from webapp.common.hooks import Hooks
 from webapp.audience.search import contact_search_clause
 from webapp.auth.models import User
 from webapp.common.queues import redis_connection
@@ -37,6 +38,10 @@ KNOWN_FIELDS_KEY = "compose:known-fields"
 KNOWN_FIELDS_SECONDS = 30
 DRAFT_SECONDS = 3600
 SAMPLE_EMAIL = "sample@example.com"
+# Headers a higher layer adds to every recipient's message: each function takes (settings row, app config)
+# once per send and returns None or a function recipient_id -> [header lines] (webhooks: a signed
+# recipient id the ESP echoes back in its events).
+MESSAGE_HEADERS = Hooks()
 
 
 # --- templates -------------------------------------------------------------------------
@@ -259,6 +264,7 @@ def message_settings(app_settings, app_config):
         bounce_address=app_settings.bounce_address,
         unsubscribe_mailto=app_settings.unsubscribe_mailto,
         dkim=dkim_signer(app_settings),
+        extra_headers=tuple(filter(None, (hook(app_settings, app_config) for hook in MESSAGE_HEADERS))),
     )
 
 

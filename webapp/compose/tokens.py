@@ -15,6 +15,7 @@ URL shapes (the tracking routes must match them):
   open pixel   {site}/t/o/<token>.gif   token = (recipient_id,)
   unsubscribe  {site}/t/u/<token>       token = (recipient_id,)
   view online  {site}/t/v/<token>       token = (recipient_id,)
+A "webhook" token (recipient_id,) rides in a header an ESP echoes back in its events (webapp/webhooks/).
 """
 import base64
 import binascii
@@ -23,7 +24,7 @@ import hashlib
 import hmac
 import re
 
-PURPOSES = ("click", "open", "unsubscribe", "view")
+PURPOSES = ("click", "open", "unsubscribe", "view", "webhook")
 MAC_BYTES = 12
 MAX_ID = (1 << 63) - 1  # ids are database integers; anything larger is garbage
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -185,6 +186,11 @@ def read_unsubscribe_token(signer, token):
 
 def read_view_token(signer, token):
     ids = signer.verify("view", token, 1)
+    return ids[0] if ids else None
+
+
+def read_webhook_token(signer, token):
+    ids = signer.verify("webhook", token, 1)
     return ids[0] if ids else None
 
 

@@ -24,9 +24,9 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import select, text, update
 
-from webapp.common.sql import in_ids, insert_ignoring_conflicts
+from webapp.common.sql import in_ids, insert_many_ignoring_conflicts, update_many
 from webapp.events import engagement, transitions
 from webapp.events.bots import Rules
 from webapp.events.models import Event
@@ -209,8 +209,11 @@ def _load_states(recipient_ids):
 
 def _store(events, states):
     """Insert the events not stored before; returns those (a repeat's dedupe_key is taken)."""
-    rows = []
+    rows, keys = [], set()
     for event in events:
+        if event.dedupe_key in keys:  # twice in one batch: the first one counts
+            continue
+        keys.add(event.dedupe_key)
         state = states.get(event.recipient_id)
         rows.append({
             "recipient_id": event.recipient_id, "mass_email_id": state.mass_email_id if state else None,
@@ -219,11 +222,13 @@ def _store(events, states):
             "link_index": event.link_index, "url": (event.url or None) and event.url[:2000], "ip": event.ip,
             "user_agent": (event.user_agent or None) and event.user_agent[:500], "detail": event.detail,
         })
-    stored = set()
-    if rows:  # one executemany: its statement compiles once, whatever the number of rows
-        insert = insert_ignoring_conflicts(Event.__table__, "dedupe_key").returning(Event.__table__.c.dedupe_key)
-        stored.update(db.session.scalars(insert, rows).all())
-    return [event for event in events if event.dedupe_key in stored]
+    stored = set(insert_many_ignoring_conflicts(Event.__table__, rows, "dedupe_key"))
+    new = []
+    for event in events:
+        if event.dedupe_key in stored:
+            stored.discard(event.dedupe_key)  # a key twice in the batch: its first event is the new one
+            new.append(event)
+    return new
 
 
 def _sum_engagement(states, rules, effects):
@@ -238,10 +243,6 @@ def _sum_engagement(states, rules, effects):
 
 _recipients = Recipient.__table__
 _WRITTEN = [name for name in _STATE_COLUMNS if name not in ("id", "mass_email_id", "contact_id", "email")]
-_WRITE_STATE = (
-    update(_recipients).where(_recipients.c.id == bindparam("b_id"))
-    .values(**{name: bindparam(f"b_{name}") for name in _WRITTEN})
-)
 # What each counter counts, as a function of a recipient state's values (a dict).
 COUNTERS = {
     "sent_count": lambda r: r["sent_at"] is not None,  # our relay took it, whatever happened next
@@ -261,11 +262,8 @@ COUNTERS = {
 
 def _write(states, effects, settings):
     states = list(states)
-    to_write = [state for state in states if state.needs_writing()]
-    if to_write:
-        db.session.execute(_WRITE_STATE, [
-            {"b_id": state.id, **{f"b_{name}": getattr(state, name) for name in _WRITTEN}} for state in to_write
-        ])
+    update_many(_recipients, [{"id": state.id, **{name: getattr(state, name) for name in _WRITTEN}}
+                              for state in states if state.needs_writing()])
     deltas = {}
     for state in states:
         if not state.counts_differently():

@@ -16,10 +16,10 @@ contacts' status and last activity, suppressions, per-list opt-outs, resubscribe
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, select, update
 
 from webapp.audience.models import Contact, ListMembership, Suppression
-from webapp.common.sql import insert_ignoring_conflicts
+from webapp.common.sql import insert_ignoring_conflicts, update_many
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, MassEmailList, Recipient
 
@@ -208,11 +208,6 @@ class Effects:
     def _touch(self):
         if not self.last_activity:
             return
-        contacts = Contact.__table__
-        db.session.execute(
-            update(contacts).where(contacts.c.id == bindparam("b_id"),
-                                   or_(contacts.c.last_activity_at.is_(None), contacts.c.last_activity_at < bindparam("b_at")))
-            .values(last_activity_at=bindparam("b_at")),
-            [{"b_id": contact_id, "b_at": at} for contact_id, at in self.last_activity.items()],
-        )
+        update_many(Contact.__table__, [{"id": contact_id, "last_activity_at": at} for contact_id, at in self.last_activity.items()],
+                    only_increasing="last_activity_at")
 

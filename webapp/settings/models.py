@@ -60,7 +60,7 @@ class AppSettings(db.Model):
     imap_folder: Mapped[str] = mapped_column(String(255), default="INBOX", server_default="INBOX")
     imap_processed_folder: Mapped[str] = mapped_column(String(255), default="Processed", server_default="Processed")
     imap_other_folder: Mapped[str] = mapped_column(String(255), default="Not bounces", server_default="Not bounces")
-    # ESP event webhooks; env vars of the same purpose override these (see events/webhooks).
+    # ESP event webhooks; env vars of the same purpose override these (webapp/webhooks/secrets.py).
     sendgrid_public_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     mailgun_signing_key: Mapped[str] = mapped_column(String(255), default="", server_default="")
     ses_topic_arn: Mapped[str] = mapped_column(String(255), default="", server_default="")
