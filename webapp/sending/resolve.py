@@ -1,7 +1,8 @@
 """Recipient resolution: a mass email's lists become Recipient rows, in one set-based pass.
 
 Every distinct contact on the target lists gets a row, except contacts on an excluding
-list, who get none and are not counted. A row is "queued", or "dropped" with the first
+list, or reached by an earlier mass email this one excludes (see _reached_by_earlier), who get
+none and are not counted. A row is "queued", or "dropped" with the first
 reason that applies, in the order of models.DROP_REASONS:
 
 1. invalid_address – the stored address has no "@" (imports validate; this is a guard);
@@ -20,12 +21,15 @@ who this mass email is for (that is what "frozen when sending starts" means).
 """
 from datetime import timedelta
 
-from sqlalchemy import case, exists, func, insert, literal, select, text, true
+from sqlalchemy import and_, case, exists, false, func, insert, literal, or_, select, text, true
 
 from webapp.audience.models import Contact, ListMembership, Suppression
 from webapp.audience.suppressions import suppressed_clause
 from webapp.extensions import db
-from webapp.sending.models import MassEmail, MassEmailList, Recipient
+from webapp.sending.models import PENDING_STATUSES, MassEmail, MassEmailExclusion, MassEmailList, Recipient
+
+# A recipient row in these statuses was handed to the relay, or may have been: its contact was reached.
+HANDED_OVER = ("sending", "sent", "delivered", "bounced", "unconfirmed")
 
 
 def _list_ids(mass_email_id, excluding):
@@ -33,6 +37,45 @@ def _list_ids(mass_email_id, excluding):
     return db.session.scalars(
         select(MassEmailList.list_id).where(MassEmailList.mass_email_id == mass_email_id, MassEmailList.excluding.is_(excluding))
     ).all()
+
+
+def _reached_by_earlier(mass_email_id):
+    """The clause "an earlier mass email this one excludes reached the contact, or still will", or None.
+
+    A row still waiting counts unless its mass email was cancelled or failed, so it never will be
+    sent; the (contact_id, mass_email_id) index finds each contact's rows."""
+    earlier = db.session.execute(
+        select(MassEmail.id, MassEmail.state)
+        .join(MassEmailExclusion, MassEmailExclusion.excluded_mass_email_id == MassEmail.id)
+        .where(MassEmailExclusion.mass_email_id == mass_email_id)
+    ).all()
+    if not earlier:
+        return None
+    going = [earlier_id for earlier_id, state in earlier if state not in ("cancelled", "failed")]
+    reached = or_(Recipient.status.in_(HANDED_OVER),
+                  and_(Recipient.status.in_(PENDING_STATUSES), Recipient.mass_email_id.in_(going)) if going else false())
+    return exists().where(Recipient.contact_id == Contact.id, Recipient.mass_email_id.in_([i for i, _ in earlier]), reached)
+
+
+def _skipped(mass_email_id):
+    """{"lists": clause, "earlier": clause} for the contacts who get no row at all (None: nobody)."""
+    excluding_ids = _list_ids(mass_email_id, excluding=True)
+    on_excluding_list = exists().where(ListMembership.contact_id == Contact.id, ListMembership.list_id.in_(excluding_ids))
+    return {"lists": on_excluding_list if excluding_ids else None, "earlier": _reached_by_earlier(mass_email_id)}
+
+
+def _on_targets(mass_email_id):
+    """One row per contact on the target lists, with whether it opted out of every one of them."""
+    return (
+        select(
+            ListMembership.contact_id,
+            # Every membership among the target lists opted out: count(x) skips NULLs.
+            (func.count(ListMembership.opted_out_at) == func.count()).label("opted_out_everywhere"),
+        )
+        .where(ListMembership.list_id.in_(_list_ids(mass_email_id, excluding=False)))
+        .group_by(ListMembership.contact_id)
+        .subquery("on_targets")
+    )
 
 
 def _drop_reason(contacts_on_targets, now, settings):
@@ -52,23 +95,13 @@ def _drop_reason(contacts_on_targets, now, settings):
 
 
 def _resolution_select(mass_email_id, now, settings):
-    on_targets = (
-        select(
-            ListMembership.contact_id,
-            # Every membership among the target lists opted out: count(x) skips NULLs.
-            (func.count(ListMembership.opted_out_at) == func.count()).label("opted_out_everywhere"),
-        )
-        .where(ListMembership.list_id.in_(_list_ids(mass_email_id, excluding=False)))
-        .group_by(ListMembership.contact_id)
-        .subquery("on_targets")
-    )
+    on_targets = _on_targets(mass_email_id)
     # Emails are unique per contact, so "a record with a matching address" is the contact itself.
-    excluding_ids = _list_ids(mass_email_id, excluding=True)
-    excluded = exists().where(ListMembership.contact_id == Contact.id, ListMembership.list_id.in_(excluding_ids))
+    skipped = [clause for clause in _skipped(mass_email_id).values() if clause is not None]
     resolved = (
         select(Contact.id.label("contact_id"), Contact.email, _drop_reason(on_targets, now, settings).label("drop_reason"))
         .select_from(on_targets.join(Contact, Contact.id == on_targets.c.contact_id))
-        .where(~excluded if excluding_ids else true())
+        .where(~or_(*skipped) if skipped else true())
         # Rows get their ids in contact order, and batches and drips send in id order: oldest contacts
         # first, as the cap counts. (PostgreSQL's merge join yields that order already: no sort.)
         .order_by(Contact.id)
@@ -134,3 +167,17 @@ def preview_summary(mass_email_id, now, settings):
     the SELECT that resolution inserts from, counted instead."""
     resolved = _resolution_select(mass_email_id, now, settings).subquery()
     return _summary(resolved.c.status, resolved.c.drop_reason)
+
+
+def skipped_counts(mass_email_id):
+    """{"lists": n, "earlier": n}: contacts on the target lists skipped by the excluding lists, and by
+    the earlier mass emails excluded (one contact may count in both); a kind not chosen is absent."""
+    on_targets = _on_targets(mass_email_id)
+    clauses = {kind: clause for kind, clause in _skipped(mass_email_id).items() if clause is not None}
+    if not clauses:
+        return {}
+    counts = db.session.execute(
+        select(*(func.count().filter(clause) for clause in clauses.values()))
+        .select_from(on_targets.join(Contact, Contact.id == on_targets.c.contact_id))
+    ).one()
+    return dict(zip(clauses, counts))
