@@ -6,7 +6,8 @@ finishing meanwhile (step.recount only touches rows still 'sending') cannot undo
 cancel. A refused move raises LifecycleError with a sentence for the page.
 
     draft -> scheduled -> preparing -> sending <-> paused -> sent;  cancelled from any non-final state;
-    sent -> sending when a person resends the unconfirmed recipients (resend_unconfirmed).
+    sent -> sending when a person resends the unconfirmed recipients (resend_unconfirmed);
+    cancelled -> sending when a person sends a cancelled one to the recipients it has not reached (restart).
 
 'preparing' is the recipient resolution, done by a job (starting.py), never in a request.
 """
@@ -21,7 +22,7 @@ from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending import drip, failure_window
 from webapp.sending.models import PENDING_STATUSES, MassEmail, MassEmailExclusion, MassEmailList, Recipient
-from webapp.sending.resolve import preview_summary, skipped_counts
+from webapp.sending.resolve import audience_of, preview_summary, skipped_counts
 from webapp.sending.sender import QUEUE, enqueue_batch
 from webapp.settings.service import get_settings
 
@@ -41,21 +42,24 @@ TRANSITIONS = {
     "pause": (("sending",), "paused"),
     "resume": (("paused",), "sending"),
     "cancel": (("draft", "scheduled", "preparing", "sending", "paused"), "cancelled"),
+    "restart": (("cancelled",), "sending"),
 }
 PREPARE_JOB = "jobs.sending.prepare_send"
-_PAST = {"schedule": "scheduled", "start": "started", "prepared": "prepared", "pause": "paused", "resume": "resumed", "cancel": "cancelled"}
+_PAST = {"schedule": "scheduled", "start": "started", "prepared": "prepared", "pause": "paused", "resume": "resumed", "cancel": "cancelled",
+         "restart": "sent to the rest"}
 
 
 class LifecycleError(Exception):
     """A state change that the mass email's current state does not allow."""
 
 
-def move(mass_email_id, action, **values):
-    """Apply `action` atomically; raise LifecycleError (with the current state) when it is not allowed."""
+def move(mass_email_id, action, require=(), **values):
+    """Apply `action` atomically, where the state allows it and the `require` clauses hold; raise
+    LifecycleError (with the current state) when it is not allowed."""
     allowed, target = TRANSITIONS[action]
     changed = db.session.execute(
         update(MassEmail)
-        .where(MassEmail.id == mass_email_id, MassEmail.state.in_(allowed))
+        .where(MassEmail.id == mass_email_id, MassEmail.state.in_(allowed), *require)
         .values(state=target, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -269,6 +273,22 @@ def cancel_mass_email(mass_email_id, now):
     return unsent_count(mass_email_id)
 
 
+def restart_mass_email(mass_email_id, now):
+    """cancelled -> sending, for the recipients it has not reached; returns how many.
+
+    Cancelling leaves the rows not sent waiting ('queued', or 'deferred' for their retry), and the
+    rows sent, bounced or unconfirmed keep their status, so the batches claim exactly the rest:
+    nobody is sent a second message. Only a send whose recipients were resolved has a rest.
+    """
+    waiting = unsent_count(mass_email_id)
+    if not waiting:
+        _refuse(mass_email_id, lambda state: "Every recipient was reached already: nothing is left to send."
+                if state == "cancelled" else f"A mass email that is {label(state, 'mass_email_state')} cannot be sent to the rest.")
+    mass_email = move(mass_email_id, "restart", require=[MassEmail.list_size_all.is_not(None)], finished_at=None)
+    carry_on(mass_email, now, waiting)
+    return waiting
+
+
 def unsent_count(mass_email_id):
     return db.session.scalar(
         select(func.count()).where(Recipient.mass_email_id == mass_email_id,
@@ -279,4 +299,9 @@ def unsent_count(mass_email_id):
 def dry_run_summary(mass_email_id, now):
     """The confirm step's numbers before sending: resolution's own rules, nothing written; with
     "skipped", how many on the target lists the exclusions take off (resolve.skipped_counts)."""
-    return dict(preview_summary(mass_email_id, now, get_settings()), skipped=skipped_counts(mass_email_id))
+    return estimate(audience_of(mass_email_id), now)
+
+
+def estimate(audience, now):
+    """dry_run_summary() for an Audience not saved yet: the new mass email form's live estimate."""
+    return dict(preview_summary(audience, now, get_settings()), skipped=skipped_counts(audience))
