@@ -171,6 +171,8 @@ def test_the_live_estimate_counts_as_resolution_does(ctx, marketer_client):
     assert answer.status_code == 200 and b'data-estimate="emailing">2 recipients<' in answer.data
     assert b"2 skipped by the excluding lists" in answer.data and b"1 not emailable" in answer.data
     assert nothing.status_code == 200 and b"Tick a list" in nothing.data
+    confirm = marketer_client.get(f"/mass-emails/{a_draft([news], [skip]).id}").data
+    assert b"The excluding lists took off 2 contacts who are on the target lists." in confirm
 
 
 def test_the_form_offers_lists_as_checkboxes_with_counts_and_earlier_sends(ctx, marketer_client):
@@ -183,3 +185,14 @@ def test_the_form_offers_lists_as_checkboxes_with_counts_and_earlier_sends(ctx, 
     assert b'type="checkbox"' in page and b"<select multiple" not in page and b"data-members>5<" in page
     assert b"May news" in page and b"Unsent draft" not in page
     assert "Factory" not in TIMEZONES and "localtime" not in TIMEZONES and "Europe/Berlin" in TIMEZONES
+
+
+def test_the_confirm_step_shows_the_subject_rendered_for_a_contact_beside_its_source(ctx, marketer_client):
+    zoe = a_contact("zoe@example.org", "Zoë")
+    news = a_list("News", contacts=[zoe])
+    draft = a_draft([news], template=a_template("Hello", subject="Hi {{ contact.first_name }}, news"))
+
+    page = marketer_client.get(f"/mass-emails/{draft.id}").data.decode()
+
+    assert "“Hi Zoë, news” <span class=\"muted\">for zoe@example.org</span>" in page
+    assert "<code>Hi {{ contact.first_name }}, news</code>" in page

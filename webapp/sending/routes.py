@@ -10,6 +10,7 @@ from webapp.sending import bp, lifecycle
 from webapp.sending.forms import AudienceForm, ConfirmForm, DripEditForm, MassEmailForm
 from webapp.sending.models import MassEmail
 from webapp.sending.progress import mass_emails_page, progress
+from webapp.sending.sample import sample_subject
 from webapp.sending.step import LEASE_SECONDS
 
 
@@ -75,7 +76,7 @@ def _not_editable(mass_email, message=None):
 def _confirm(mass_email, form, status=200):
     now = utcnow()
     return render("sending/confirm.html", "sending/_confirm.html", status=status, mass_email=mass_email, form=form,
-                  summary=lifecycle.dry_run_summary(mass_email.id, now),
+                  summary=lifecycle.dry_run_summary(mass_email.id, now), sample=sample_subject(mass_email),
                   schedules=mass_email.scheduled_at is not None and mass_email.scheduled_at > now)
 
 
