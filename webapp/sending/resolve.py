@@ -191,3 +191,13 @@ def skipped_counts(audience):
         .select_from(on_targets.join(Contact, Contact.id == on_targets.c.contact_id))
     ).one()
     return dict(zip(clauses, counts))
+
+
+def first_contact(audience):
+    """The first contact on the target lists that no exclusion skips (drop reasons aside), or None."""
+    on_targets = _on_targets(audience)
+    skipped = [clause for clause in _skipped(audience).values() if clause is not None]
+    return db.session.scalar(
+        select(Contact).join(on_targets, on_targets.c.contact_id == Contact.id)
+        .where(~or_(*skipped) if skipped else true()).order_by(Contact.id).limit(1)
+    )
