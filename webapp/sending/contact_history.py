@@ -14,7 +14,9 @@ NEVER_SENT = Term("cancelled, not sent", "", "⊘")
 
 
 def _status(row, state):
-    return NEVER_SENT if state in ("cancelled", "failed") and row.status in PENDING_STATUSES else term("recipient_status", row.status)
+    if state in ("cancelled", "failed") and row.status in PENDING_STATUSES:
+        return NEVER_SENT
+    return term("recipient_status", row.status)
 
 
 def _details(row, status):

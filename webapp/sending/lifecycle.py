@@ -45,8 +45,8 @@ TRANSITIONS = {
     "restart": (("cancelled",), "sending"),
 }
 PREPARE_JOB = "jobs.sending.prepare_send"
-_PAST = {"schedule": "scheduled", "start": "started", "prepared": "prepared", "pause": "paused", "resume": "resumed", "cancel": "cancelled",
-         "restart": "sent to the rest"}
+_PAST = {"schedule": "scheduled", "start": "started", "prepared": "prepared", "pause": "paused", "resume": "resumed",
+         "cancel": "cancelled", "restart": "sent to the rest"}
 
 
 class LifecycleError(Exception):
@@ -125,7 +125,8 @@ def _fill(mass_email, name, template_id, list_ids, excluding_list_ids, from_name
     mass_email.lists = [MassEmailList(list_id=list_id, excluding=False) for list_id in dict.fromkeys(list_ids)] + [
         MassEmailList(list_id=list_id, excluding=True) for list_id in dict.fromkeys(excluding_list_ids)
     ]
-    mass_email.exclusions = [MassEmailExclusion(excluded_mass_email_id=earlier) for earlier in dict.fromkeys(excluding_mass_email_ids)]
+    mass_email.exclusions = [MassEmailExclusion(excluded_mass_email_id=earlier)
+                             for earlier in dict.fromkeys(excluding_mass_email_ids)]
 
 
 def schedule_mass_email(mass_email_id, scheduled_at):
@@ -283,7 +284,7 @@ def restart_mass_email(mass_email_id, now):
     waiting = unsent_count(mass_email_id)
     if not waiting:
         _refuse(mass_email_id, lambda state: "Every recipient was reached already: nothing is left to send."
-                if state == "cancelled" else f"A mass email that is {label(state, 'mass_email_state')} cannot be sent to the rest.")
+                if state == "cancelled" else f"A mass email that is {label(state, 'mass_email_state')} cannot be restarted.")
     mass_email = move(mass_email_id, "restart", require=[MassEmail.list_size_all.is_not(None)], finished_at=None)
     carry_on(mass_email, now, waiting)
     return waiting

@@ -1,9 +1,9 @@
 """Recipient resolution: a mass email's lists become Recipient rows, in one set-based pass.
 
-Every distinct contact on the target lists gets a row, except contacts on an excluding
-list, or reached by an earlier mass email this one excludes (see _reached_by_earlier), who get
-none and are not counted. A row is "queued", or "dropped" with the first
-reason that applies, in the order of models.DROP_REASONS:
+Every distinct contact on the target lists gets a row, except contacts on an excluding list or
+reached by an earlier mass email this one excludes (_reached_by_earlier), who get none and are
+not counted. A row is "queued", or "dropped" with the first reason that applies, in the order
+of models.DROP_REASONS:
 
 1. invalid_address – the stored address has no "@" (imports validate; this is a guard);
 2. contact_<status> – the contact unsubscribed, bounced or complained;
@@ -44,11 +44,14 @@ class Audience:
 
 def audience_of(mass_email_id):
     """A handful of ids, read first so the planner sees constants and can use the lists' statistics."""
-    lists = db.session.execute(select(MassEmailList.list_id, MassEmailList.excluding).where(MassEmailList.mass_email_id == mass_email_id)).all()
+    lists = db.session.execute(
+        select(MassEmailList.list_id, MassEmailList.excluding).where(MassEmailList.mass_email_id == mass_email_id)
+    ).all()
     earlier = db.session.scalars(
         select(MassEmailExclusion.excluded_mass_email_id).where(MassEmailExclusion.mass_email_id == mass_email_id)
     ).all()
-    return Audience(tuple(i for i, excluding in lists if not excluding), tuple(i for i, excluding in lists if excluding), tuple(earlier))
+    return Audience(tuple(i for i, excluding in lists if not excluding), tuple(i for i, excluding in lists if excluding),
+                    tuple(earlier))
 
 
 def _reached_by_earlier(mass_email_ids):
@@ -149,7 +152,8 @@ def resolve_recipients(mass_email_id, now, settings):
         db.session.execute(text("SET LOCAL jit = off"))
     columns = [Recipient.mass_email_id, Recipient.contact_id, Recipient.email, Recipient.status,
                Recipient.drop_reason, Recipient.status_changed_at]
-    db.session.execute(insert(Recipient).from_select(columns, _resolution_select(mass_email_id, audience_of(mass_email_id), now, settings)))
+    resolution = _resolution_select(mass_email_id, audience_of(mass_email_id), now, settings)
+    db.session.execute(insert(Recipient).from_select(columns, resolution))
     summary = recipient_summary(mass_email_id)
     mass_email.list_size_all = summary["all"]
     mass_email.list_size_emailing = summary["emailing"]
