@@ -166,7 +166,8 @@ def test_the_live_estimate_counts_as_resolution_does(ctx, marketer_client):
 
     answer = marketer_client.post("/mass-emails/estimate", data={"list_ids": [news.id], "excluding_list_ids": [skip.id]},
                                   htmx=True)
-    nothing = marketer_client.post("/mass-emails/estimate", data={"list_ids": ["x", "-1"]}, htmx=True)
+    nothing = marketer_client.post("/mass-emails/estimate", htmx=True, data={
+        "list_ids": ["x", "-1", "٣", "99999999999999999999"], "excluding_mass_email_ids": "999999999999999999"})
 
     assert answer.status_code == 200 and b'data-estimate="emailing">2 recipients<' in answer.data
     assert b"2 skipped by the excluding lists" in answer.data and b"1 not emailable" in answer.data

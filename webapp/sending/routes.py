@@ -7,7 +7,7 @@ from webapp.common.filters import label
 from webapp.common.pages import STOP_POLLING, render, wants_fragment
 from webapp.extensions import db
 from webapp.sending import bp, lifecycle
-from webapp.sending.forms import AudienceForm, ConfirmForm, DripEditForm, MassEmailForm
+from webapp.sending.forms import ConfirmForm, DripEditForm, MassEmailForm, audience_from
 from webapp.sending.models import MassEmail
 from webapp.sending.progress import mass_emails_page, progress
 from webapp.sending.sample import sample_subject
@@ -42,8 +42,9 @@ def create_mass_email():
 @bp.post("/mass-emails/estimate")
 def estimate_recipients():
     """The form's live recipient estimate, as lists are ticked (it writes nothing)."""
-    return render("sending/_estimate.html", "sending/_estimate.html",
-                  summary=lifecycle.estimate(AudienceForm().audience(), utcnow()))
+    audience = audience_from(request.form)
+    return render("sending/_estimate.html", "sending/_estimate.html", audience=audience,
+                  summary=lifecycle.estimate(audience, utcnow()))
 
 
 @bp.route("/mass-emails/<int:mass_email_id>/edit-draft", methods=["GET", "POST"])
