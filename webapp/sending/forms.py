@@ -20,6 +20,7 @@ from webapp.sending.models import MassEmail
 from webapp.sending.resolve import Audience
 
 EARLIER_SENDS_SHOWN = 30
+MAX_INTEGER = 2**31 - 1  # list and mass email ids are INTEGER columns; PostgreSQL refuses a larger value
 
 
 def _template_choices():
@@ -171,10 +172,10 @@ def _earlier_sends(editing_id):
 
 
 def audience_from(formdata):
-    """The Audience ticked so far on the mass email form, for its live estimate: ids that are not
-    database ids are left out (an id of nothing only counts nobody)."""
+    """The Audience ticked so far on the mass email form, for its live estimate: values that cannot
+    be ids of lists or mass emails (INTEGER columns) are left out; an id of nothing counts nobody."""
     def ids(name):
-        return tuple(i for i in map(database_id, formdata.getlist(name)) if i is not None)
+        return tuple(i for i in map(database_id, formdata.getlist(name)) if i is not None and i <= MAX_INTEGER)
 
     return Audience(ids("list_ids"), ids("excluding_list_ids"), ids("excluding_mass_email_ids"))
 
