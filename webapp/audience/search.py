@@ -75,6 +75,16 @@ def unindexed(expression):
     return UnaryExpression(expression, operator=custom_op("+"), type_=expression.type)
 
 
+def _words(query):
+    return query.split()[:MAX_WORDS]
+
+
+def uses_trigrams(query):
+    """Whether the search goes through the trigram index (see contact_search_clause)."""
+    q = (query or "").strip()
+    return not q.startswith("@") and any(len(word) >= TRIGRAM for word in _words(q))
+
+
 def contact_search_clause(query=None, status=None):
     """A WHERE clause for contacts matching a search box query and an optional status.
 
@@ -92,7 +102,7 @@ def contact_search_clause(query=None, status=None):
         if q[1:]:
             conditions.append(_starts_with(Contact.email_domain, q[1:]))
     elif q:
-        words = q.split()[:MAX_WORDS]
+        words = _words(q)
         long_words = [word for word in words if len(word) >= TRIGRAM]
         if long_words:
             conditions.append(_contains_all(long_words))
