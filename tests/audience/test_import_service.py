@@ -216,3 +216,4 @@ def test_a_vanished_upload_fails_the_import_with_the_reason(app, ctx):
     db.session.expire_all()
     failed = db.session.get(ContactImport, contact_import.id)
     assert failed.state == "failed" and "could not be read" in failed.failure and failed.finished_at
+
