@@ -2,14 +2,14 @@
 contact search: a trigram index on email, names and company (pg_trgm on PostgreSQL, FTS5 on SQLite)
 
 Revision ID: b6a1c3e5d7f9
-Revises: a3c5e7f9b1d2
+Revises: b5d1e3f7a9c2
 Create Date: 2026-12-05 13:50:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'b6a1c3e5d7f9'
-down_revision = 'a3c5e7f9b1d2'
+down_revision = 'b5d1e3f7a9c2'
 branch_labels = None
 depends_on = None
 
