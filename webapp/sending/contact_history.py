@@ -29,6 +29,11 @@ def _details(row, status):
         facts["Bounce"] = row.bounce_kind
     if row.smtp_reply:
         facts["Server reply"] = row.smtp_reply
+    for label, at in (("Delivered", row.delivered_at), ("First opened", row.first_opened_at),
+                      ("First clicked", row.first_clicked_at), ("Likely human since", row.human_at),
+                      ("Marked as spam", row.complained_at), ("Unsubscribed", row.unsubscribed_at)):
+        if at:
+            facts[label] = datetime_(at)
     if row.sent_at:  # opens and clicks only mean something once it went out
         facts["Opens"], facts["Clicks"] = row.open_count, row.click_count
     return facts
