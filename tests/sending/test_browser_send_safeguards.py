@@ -19,14 +19,14 @@ def a_started_send(app, people=12):
     return mail_id
 
 
-def test_a_send_paused_by_a_burst_of_refusals_says_why(page, app, marketer):
+def test_a_send_paused_by_a_burst_of_refusals_says_why(page, app, admin):
     mail_id = a_started_send(app)
     with app.app_context():
         db.session.execute(update(MassEmail).values(
             state="paused", failure_reason="Paused automatically: 46 of the last 50 messages were refused or failed; most said: "
                                            "554 5.7.1 Service unavailable; client host [192.0.2.7] blocked using zen.spamhaus.org"))
         db.session.commit()
-    log_in(page, "marketer@example.com")
+    log_in(page, "admin@example.com")
 
     page.goto(f"/mass-emails/{mail_id}")
 
@@ -38,7 +38,7 @@ def test_a_send_paused_by_a_burst_of_refusals_says_why(page, app, marketer):
     expect(page.get_by_role("alert")).to_have_count(0)
 
 
-def test_send_the_unconfirmed_again_after_confirming(page, app, marketer):
+def test_send_the_unconfirmed_again_after_confirming(page, app, admin):
     mail_id = a_started_send(app)
     with app.app_context():
         db.session.execute(update(Recipient).values(status="sent"))
@@ -46,7 +46,7 @@ def test_send_the_unconfirmed_again_after_confirming(page, app, marketer):
                            .values(status="unconfirmed"))
         db.session.execute(update(MassEmail).values(state="sent", finished_at=utcnow()))
         db.session.commit()
-    log_in(page, "marketer@example.com")
+    log_in(page, "admin@example.com")
     page.goto(f"/mass-emails/{mail_id}")
     expect(page.locator('[data-count="unconfirmed"]')).to_contain_text("2 unconfirmed")
     settled(page)

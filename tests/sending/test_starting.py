@@ -142,6 +142,6 @@ def test_a_worker_killed_during_resolution_is_replaced_and_everyone_gets_one_mes
     start_worker()
     wait_for(lambda: mass_email(mail_id).state == "sent", seconds=60)
 
-    messages, _ = list_messages(app.config["OUTBOX_DIR"], limit=10 * people)
+    messages, _ = list_messages(app.config["OUTBOX_DIR"], page_size=10 * people)
     assert Counter(m.recipients for m in messages) == {f"p{n}@example.com": 1 for n in range(people)}
     assert db.session.scalar(select(func.count()).select_from(Recipient)) == people
