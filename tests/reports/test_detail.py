@@ -221,3 +221,38 @@ def test_the_report_url_without_htmx_leads_to_the_page(marketer_client, report):
     response = marketer_client.get(f"/mass-emails/{mass_email_id}/report?card=spam")
 
     assert response.status_code == 303 and response.location == f"/mass-emails/{mass_email_id}?card=spam"
+
+
+def _event(app, recipient_id, mass_email_id, kind, at, **fields):
+    from webapp.events.models import Event
+    from webapp.extensions import db
+
+    with app.app_context():
+        db.session.add(Event(recipient_id=recipient_id, mass_email_id=mass_email_id, kind=kind, occurred_at=at,
+                             dedupe_key=f"{recipient_id}-{kind}-{at.isoformat()}", detail={}, **fields))
+        db.session.commit()
+
+
+def test_the_side_panel_lists_the_history_with_verdicts_and_polls_until_final(app, marketer_client, report):
+    mass_email_id, people = report
+    _event(app, people["bot"], mass_email_id, "open", T0 + timedelta(seconds=5), source="pixel",
+           user_agent="GoogleImageProxy", verdict="bot", verdict_rule="image_proxy")
+    _event(app, people["bot"], mass_email_id, "delivered", T0, source="smtp")
+    url = f"/mass-emails/{mass_email_id}/recipients/{people['bot']}"
+    panel = marketer_client.get(url, htmx=True)
+
+    assert panel.status_code == 200 and b'hx-trigger="every 3s"' in panel.data
+    assert panel.data.index(b'data-event="delivered"') < panel.data.index(b'data-event="open"')
+    assert b"Likely Bot" in panel.data and b"rule: image_proxy" in panel.data and b"GoogleImageProxy" in panel.data
+    bounced = marketer_client.get(f"/mass-emails/{mass_email_id}/recipients/{people['bounced']}", htmx=True)
+    assert bounced.status_code == 286 and b"every 3s" not in bounced.data and b"550 5.1.1 no such user" in bounced.data
+    closed = marketer_client.get(url + "?closed=1", htmx=True)
+    assert closed.status_code == 286 and b"hidden" in closed.data and b"data-event" not in closed.data
+
+
+def test_the_side_panel_of_a_recipient_of_another_mass_email_is_404(marketer_client, report):
+    mass_email_id, people = report
+    other = a_mass_email("Other", state="sent")
+
+    assert marketer_client.get(f"/mass-emails/{other.id}/recipients/{people['bot']}", htmx=True).status_code == 404
+    assert marketer_client.get(f"/mass-emails/{mass_email_id}/recipients/99999", htmx=True).status_code == 404

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 
 from webapp.audience.models import Contact, TargetList
+from webapp.events.models import Event
 from webapp.common.vocabulary import RECIPIENT_STATUSES
 from webapp.extensions import db
 from webapp.sending.models import MassEmailList, Recipient
@@ -247,3 +248,17 @@ def export_statement(mass_email_id, selection):
     """Every row of the table a selection shows, in its order: what the CSV export streams."""
     key, _nullable, _type = SORTS[selection.sort]
     return _ordered(_statement(mass_email_id, selection), key, selection.dir == "desc")
+
+
+# A recipient in one of these has nothing more coming that changes its status: the side panel stops polling.
+FINAL_STATUSES = ("bounced", "dropped", "failed")
+
+
+def recipient_history(mass_email_id, recipient_id):
+    """(recipient, its events oldest first) or None if the recipient is not on this mass email."""
+    recipient = db.session.get(Recipient, recipient_id, populate_existing=True)
+    if recipient is None or recipient.mass_email_id != mass_email_id:
+        return None
+    events = db.session.scalars(select(Event).where(Event.recipient_id == recipient_id)
+                                .order_by(Event.occurred_at, Event.id)).all()
+    return recipient, events

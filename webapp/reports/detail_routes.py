@@ -2,6 +2,7 @@
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, stream_with_context, url_for
 from markupsafe import Markup
 
+from webapp.common.pages import STOP_POLLING
 from webapp.compose.service import message_settings
 from webapp.compose.tokens import TrackingUrls
 from webapp.extensions import db
@@ -66,3 +67,17 @@ def export(mass_email_id):
     filename = f"mass-email-{mass_email.id}-{selection.card}{'-' + selection.sub if selection.sub != 'all' else ''}.csv"
     return Response(stream_with_context(export_lines(mass_email.id, selection)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/mass-emails/<int:mass_email_id>/recipients/<int:recipient_id>")
+def recipient_panel(mass_email_id, recipient_id):
+    """The side panel of one row: its event history. It polls while open; 286 stops it once the status is final
+    or the panel is closed (?closed=1 answers the empty panel)."""
+    found = detail.recipient_history(mass_email_id, recipient_id)
+    if found is None:
+        abort(404)
+    recipient, events = found
+    closed = request.args.get("closed") == "1"
+    final = closed or recipient.status in detail.FINAL_STATUSES
+    return render_template("reports/_detail_panel.html", mass_email_id=mass_email_id, recipient=recipient, events=events,
+                           final=final, closed=closed), STOP_POLLING if final and request.htmx else 200
