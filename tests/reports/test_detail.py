@@ -256,3 +256,19 @@ def test_the_side_panel_of_a_recipient_of_another_mass_email_is_404(marketer_cli
 
     assert marketer_client.get(f"/mass-emails/{other.id}/recipients/{people['bot']}", htmx=True).status_code == 404
     assert marketer_client.get(f"/mass-emails/{mass_email_id}/recipients/99999", htmx=True).status_code == 404
+
+
+def test_the_charts_stack_human_and_bot_events_per_time_bucket(app, marketer_client, report):
+    from webapp.reports.detail_charts import engagement_chart
+
+    mass_email_id, people = report
+    for minute, verdict in ((0, "human"), (1, "bot"), (2, None), (45, "human")):
+        _event(app, people["human"], mass_email_id, "open", T0 + timedelta(minutes=minute), source="pixel", verdict=verdict)
+    with app.app_context():
+        chart = engagement_chart(mass_email_id, "open")
+        assert engagement_chart(mass_email_id, "click") is None
+    assert chart.width == timedelta(minutes=5) and len(chart.bars) == 10
+    assert (chart.bars[0].human, chart.bars[0].bot) == (1, 2) and (chart.bars[-1].human, chart.bars[-1].bot) == (1, 0)
+    assert chart.total == 4 and chart.peak == 3 and chart.bars[0].start == T0
+    page = marketer_client.get(f"/mass-emails/{mass_email_id}")
+    assert b'data-chart="opens"' in page.data and page.data.count(b'class="bar-human"') == 10 and b"No clicks yet." in page.data

@@ -7,6 +7,7 @@ from webapp.compose.service import message_settings
 from webapp.compose.tokens import TrackingUrls
 from webapp.extensions import db
 from webapp.reports import bp, detail
+from webapp.reports.detail_charts import engagement_chart
 from webapp.reports.export import export_lines
 from webapp.sending.models import MassEmail
 from webapp.settings.service import get_settings
@@ -35,7 +36,8 @@ def _report_context(mass_email):
 def report_section(mass_email, _args):
     """The header and report below a started mass email's progress (sending's PAGE_SECTIONS hook)."""
     lists, excluding = detail.target_lists(mass_email.id)
-    return Markup(render_template("reports/_detail_section.html", lists=lists, excluding=excluding,
+    charts = {kind: engagement_chart(mass_email.id, kind) for kind in ("open", "click")}
+    return Markup(render_template("reports/_detail_section.html", lists=lists, excluding=excluding, charts=charts,
                                   sample_recipient_id=detail.first_sent_recipient_id(mass_email.id),
                                   **_report_context(mass_email)))
 
