@@ -1,12 +1,12 @@
 """A marketer reads a mass email's report in a real browser: cards swap the table in place, the URL follows."""
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser import log_in, screenshot, settled
-from tests.factories import a_contact, a_mass_email, a_recipient
+from tests.factories import a_contact, a_mass_email, a_recipient, an_event
 
 pytestmark = pytest.mark.browser
 T0 = datetime(2026, 6, 1, 9, 0)
@@ -17,8 +17,10 @@ def test_a_card_swaps_the_table_and_back_restores_the_previous_card(page, app, m
                               delivered_count=2, bounced_count=1, unique_open_count=2, human_open_count=1, open_count=3)
     for email, fields in (("ann@example.org", dict(first_opened_at=T0, human_at=T0, open_count=2)),
                           ("ben@example.org", dict(first_opened_at=T0, open_count=1)), ("cy@example.org", {})):
-        a_recipient(mass_email, email, contact=a_contact(email, first_name=email[:3].title()), status="delivered",
-                    sent_at=T0, delivered_at=T0, status_changed_at=T0, **fields)
+        recipient = a_recipient(mass_email, email, contact=a_contact(email, first_name=email[:3].title()), status="delivered",
+                                sent_at=T0, delivered_at=T0, status_changed_at=T0, **fields)
+        for minute in range(fields.get("open_count", 0) * 7):  # opens spread over two hours, some judged human
+            an_event(recipient, "open", T0 + timedelta(minutes=minute * 9), verdict="human" if minute % 3 == 0 else "bot")
     a_recipient(mass_email, "dan@example.org", status="bounced", bounce_kind="hard", smtp_reply="550 no such user",
                 sent_at=T0, status_changed_at=T0)
     log_in(page, "marketer@example.com")

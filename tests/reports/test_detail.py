@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.factories import a_contact, a_mass_email, a_recipient
+from tests.factories import a_contact, a_mass_email, a_recipient, an_event
+from webapp.extensions import db
+from webapp.sending.models import Recipient
 
 T0 = datetime(2026, 6, 1, 9, 0)
 
@@ -223,21 +225,11 @@ def test_the_report_url_without_htmx_leads_to_the_page(marketer_client, report):
     assert response.status_code == 303 and response.location == f"/mass-emails/{mass_email_id}?card=spam"
 
 
-def _event(app, recipient_id, mass_email_id, kind, at, **fields):
-    from webapp.events.models import Event
-    from webapp.extensions import db
-
-    with app.app_context():
-        db.session.add(Event(recipient_id=recipient_id, mass_email_id=mass_email_id, kind=kind, occurred_at=at,
-                             dedupe_key=f"{recipient_id}-{kind}-{at.isoformat()}", detail={}, **fields))
-        db.session.commit()
-
-
-def test_the_side_panel_lists_the_history_with_verdicts_and_polls_until_final(app, marketer_client, report):
+def test_the_side_panel_lists_the_history_with_verdicts_and_polls_until_final(ctx, marketer_client, report):
     mass_email_id, people = report
-    _event(app, people["bot"], mass_email_id, "open", T0 + timedelta(seconds=5), source="pixel",
-           user_agent="GoogleImageProxy", verdict="bot", verdict_rule="image_proxy")
-    _event(app, people["bot"], mass_email_id, "delivered", T0, source="smtp")
+    bot = db.session.get(Recipient, people["bot"])
+    an_event(bot, "open", T0 + timedelta(seconds=5), user_agent="GoogleImageProxy", verdict="bot", verdict_rule="image_proxy")
+    an_event(bot, "delivered", T0, source="smtp")
     url = f"/mass-emails/{mass_email_id}/recipients/{people['bot']}"
     panel = marketer_client.get(url, htmx=True)
 
@@ -258,15 +250,16 @@ def test_the_side_panel_of_a_recipient_of_another_mass_email_is_404(marketer_cli
     assert marketer_client.get(f"/mass-emails/{mass_email_id}/recipients/99999", htmx=True).status_code == 404
 
 
-def test_the_charts_stack_human_and_bot_events_per_time_bucket(app, marketer_client, report):
+def test_the_charts_stack_human_and_bot_events_per_time_bucket(ctx, marketer_client, report):
     from webapp.reports.detail_charts import engagement_chart
 
     mass_email_id, people = report
+    human = db.session.get(Recipient, people["human"])
     for minute, verdict in ((0, "human"), (1, "bot"), (2, None), (45, "human")):
-        _event(app, people["human"], mass_email_id, "open", T0 + timedelta(minutes=minute), source="pixel", verdict=verdict)
-    with app.app_context():
-        chart = engagement_chart(mass_email_id, "open")
-        assert engagement_chart(mass_email_id, "click") is None
+        an_event(human, "open", T0 + timedelta(minutes=minute), verdict=verdict)
+    chart = engagement_chart(mass_email_id, "open")
+
+    assert engagement_chart(mass_email_id, "click") is None
     assert chart.width == timedelta(minutes=5) and len(chart.bars) == 10
     assert (chart.bars[0].human, chart.bars[0].bot) == (1, 2) and (chart.bars[-1].human, chart.bars[-1].bot) == (1, 0)
     assert chart.total == 4 and chart.peak == 3 and chart.bars[0].start == T0
