@@ -263,5 +263,5 @@ def test_the_charts_stack_human_and_bot_events_per_time_bucket(ctx, marketer_cli
     assert chart.width == timedelta(minutes=5) and len(chart.bars) == 10
     assert (chart.bars[0].human, chart.bars[0].bot) == (1, 2) and (chart.bars[-1].human, chart.bars[-1].bot) == (1, 0)
     assert chart.total == 4 and chart.peak == 3 and chart.bars[0].start == T0
-    page = marketer_client.get(f"/mass-emails/{mass_email_id}")
+    page = marketer_client.get(f"/mass-emails/{mass_email_id}/charts", htmx=True)
     assert b'data-chart="opens"' in page.data and page.data.count(b'class="bar-human"') == 10 and b"No clicks yet." in page.data

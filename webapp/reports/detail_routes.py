@@ -36,8 +36,7 @@ def _report_context(mass_email):
 def report_section(mass_email, _args):
     """The header and report below a started mass email's progress (sending's PAGE_SECTIONS hook)."""
     lists, excluding = detail.target_lists(mass_email.id)
-    charts = {kind: engagement_chart(mass_email.id, kind) for kind in ("open", "click")}
-    return Markup(render_template("reports/_detail_section.html", lists=lists, excluding=excluding, charts=charts,
+    return Markup(render_template("reports/_detail_section.html", lists=lists, excluding=excluding,
                                   sample_recipient_id=detail.first_sent_recipient_id(mass_email.id),
                                   **_report_context(mass_email)))
 
@@ -60,6 +59,14 @@ def report(mass_email_id):
     response.headers["HX-Push-Url"] = url_for("sending.mass_email", mass_email_id=mass_email_id, **request.args)
     response.vary.add("HX-Request")
     return response
+
+
+@bp.get("/mass-emails/<int:mass_email_id>/charts")
+def charts(mass_email_id):
+    """The charts, loaded after the page: they count every open and click, which the page need not wait for."""
+    mass_email = _started(mass_email_id)
+    return render_template("reports/_detail_charts.html", mass_email=mass_email,
+                           charts={kind: engagement_chart(mass_email.id, kind) for kind in ("open", "click")})
 
 
 @bp.get("/mass-emails/<int:mass_email_id>/export.csv")
