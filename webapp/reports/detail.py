@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 
 from webapp.audience.models import Contact, TargetList
 from webapp.events.models import Event
@@ -182,16 +182,16 @@ def _ordered(statement, key, descending):
     return statement.order_by(key.asc().nulls_last(), Recipient.id.asc())
 
 
-def _beyond(key, nullable, descending, value, last_id):
-    """The rows after (value, last_id) in the order _ordered gives."""
+def _beyond(key, descending, value, last_id):
+    """The rows after (value, last_id) in the order _ordered gives. A row-value comparison, so the
+    database seeks the (mass_email_id, key, id) index to the cursor instead of filtering up to it."""
     if value is None:  # the cursor row had a NULL key
         if descending:
             return or_(and_(key.is_(None), Recipient.id < last_id), key.is_not(None))
         return and_(key.is_(None), Recipient.id > last_id)
     if descending:
-        return or_(key < value, and_(key == value, Recipient.id < last_id))
-    after = or_(key > value, and_(key == value, Recipient.id > last_id))
-    return or_(after, key.is_(None)) if nullable else after
+        return tuple_(key, Recipient.id) < tuple_(value, last_id)
+    return tuple_(key, Recipient.id) > tuple_(value, last_id)  # the NULL keys after these: see contact_page
 
 
 def encode_cursor(value, recipient_id):
@@ -229,11 +229,14 @@ def contact_page(mass_email_id, selection, after=None, before=None, size=PAGE_SI
     descending = selection.dir == "desc"
     backward = bool(before) and not after
     cursor = decode_cursor(before if backward else after, value_type) if (before or after) else None
-    statement = _statement(mass_email_id, selection).add_columns(key.label("sort_key"))
+    statement = base = _statement(mass_email_id, selection).add_columns(key.label("sort_key"))
     walk_descending = descending != backward
     if cursor is not None:
-        statement = statement.where(_beyond(key, nullable, walk_descending, *cursor))
+        statement = statement.where(_beyond(key, walk_descending, *cursor))
     rows = db.session.execute(_ordered(statement, key, walk_descending).limit(size + 1)).all()
+    if nullable and not walk_descending and cursor is not None and cursor[0] is not None and len(rows) <= size:
+        # The NULL keys come last; asked for apart, so the query above stays an index seek.
+        rows += db.session.execute(_ordered(base.where(key.is_(None)), key, False).limit(size + 1 - len(rows))).all()
     more, rows = len(rows) > size, rows[:size]
     if backward:
         rows.reverse()
