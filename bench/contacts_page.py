@@ -7,8 +7,10 @@ from bench._audience import app_with_schema, measure
 CONTACTS = 1_000_000
 REQUESTS = 30
 # A first name, a company, a domain and a last name: each search path, and broad and narrow result sets;
+# a substring and two words in any order (the trigram index);
 # then the other sort orders, alone and with a search (each walks its (column, id) index).
 SEARCHES = ["/contacts?q=mar", "/contacts?q=globex", "/contacts?q=%40proton", "/contacts?q=lovelace&status=active",
+            "/contacts?q=ovelac", "/contacts?q=lovelace+grace",
             "/contacts?sort=status&dir=asc", "/contacts?sort=company&dir=desc", "/contacts?q=globex&sort=status&dir=desc",
             "/contacts?q=lovelace&sort=name&dir=asc"]
 

@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+from webapp.audience.search import is_search_index_object
+
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -82,6 +84,8 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # The contact search's trigram index and FTS5 tables live in migrations only: autogenerate must not drop them.
+    conf_args.setdefault("include_name", lambda name, type_, parents: not (name and is_search_index_object(name)))
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -1,13 +1,13 @@
 """recipients: indexes for the detail view's contact table, so a keyset page reads its rows in order
 
 Revision ID: c2d4e6f8a0b1
-Revises: a3c5e7f9b1d2
+Revises: b6a1c3e5d7f9
 Create Date: 2026-12-05 14:30:00
 """
 from alembic import op
 
 revision = 'c2d4e6f8a0b1'
-down_revision = 'a3c5e7f9b1d2'
+down_revision = 'b6a1c3e5d7f9'
 branch_labels = None
 depends_on = None
 

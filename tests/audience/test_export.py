@@ -16,7 +16,7 @@ def export(client, query=""):
     response = client.get(f"/contacts/export.csv{query}")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_export_has_fixed_columns_then_one_per_custom_field(marketer_client, ctx):
@@ -65,3 +65,10 @@ def test_export_streams_in_chunks_past_the_chunk_size(marketer_client, ctx, monk
         add(f"p{n}@example.com")
     rows = export(marketer_client)[1:]
     assert [row[0] for row in rows] == [f"p{n}@example.com" for n in range(10)]
+
+
+def test_export_starts_with_a_utf8_byte_order_mark_so_spreadsheets_show_accents(marketer_client, ctx):
+    add("zoe@example.com", "Zoë")
+    data = marketer_client.get("/contacts/export.csv").get_data()
+    assert data.startswith(b"\xef\xbb\xbfemail,")
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1][1] == "Zoë"

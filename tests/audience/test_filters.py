@@ -72,6 +72,8 @@ def test_date_operators(people, condition, expected):
     (cond("custom", "is_empty", key="plan"), ["cy@example.org"]),
     (cond("custom", "is_not_empty", key="plan"), ["ada@acme.com", "bob@competitor.com"]),
     (cond("custom", "equals", "12", key="seats"), ["ada@acme.com"]),  # numbers compare as their text
+    (cond("custom", "equals", "GOLD", key="Plan"), ["ada@acme.com"]),  # keys match whatever their case
+    (cond("custom", "is_not_empty", key=" PLAN "), ["ada@acme.com", "bob@competitor.com"]),
 ])
 def test_custom_field_operators(people, condition, expected):
     assert matching(condition) == expected

@@ -131,3 +131,35 @@ def test_full_page_of_a_finished_import_is_a_normal_page(marketer_client, app):
 def test_import_pages_need_a_login(client):
     assert client.get("/imports").status_code == 302
     assert post_file(client, CSV).status_code in (302, 400)
+
+
+def test_the_mapping_names_the_contact_field_each_column_becomes(marketer_client):
+    page = marketer_client.get(f"/imports/{uploaded_id(post_file(marketer_client, CSV))}").get_data(as_text=True)
+    assert re.findall(r'<code class="small becomes">([\w.]+)</code>', page) == [
+        "contact.email", "contact.first_name", "contact.company", "contact.favourite_colour"]
+    assert "Custom field “favourite_colour”" in page
+
+
+def test_custom_fields_are_capped_per_import_and_in_total(marketer_client, app, monkeypatch):
+    wide = "email," + ",".join(f"c{i}" for i in range(60)) + "\nann@example.com" + ",x" * 60 + "\n"
+    import_id = uploaded_id(post_file(marketer_client, wide))
+    fields = {"columns-0": "email", **{f"columns-{i}": "custom" for i in range(1, 61)}, "target_list": "None", "new_list_name": ""}
+    response = marketer_client.post(f"/imports/{import_id}", data=fields)
+    assert response.status_code == 422
+    assert "60 columns would become custom fields; an import can add at most 50" in response.get_data(as_text=True)
+
+    from tests.factories import a_contact
+    from webapp.audience import import_forms
+
+    monkeypatch.setattr(import_forms, "MAX_CUSTOM_FIELDS", 3)
+    with app.app_context():
+        a_contact("old@example.com", "Old", plan="pro", city="Bonn")
+    import_id = uploaded_id(post_file(marketer_client, CSV))
+    body = marketer_client.post(f"/imports/{import_id}", data=mapping()).get_data(as_text=True)
+    assert "Contacts already have 2 custom fields and this import would add 1 more; at most 3" not in body  # 3 is allowed
+    import_id = uploaded_id(post_file(marketer_client, "email,plan,team,size\nann@example.com,a,b,c\n"))
+    fields = {"columns-0": "email", "columns-1": "custom", "columns-2": "custom", "columns-3": "custom",
+              "target_list": "None", "new_list_name": ""}
+    response = marketer_client.post(f"/imports/{import_id}", data=fields)
+    assert response.status_code == 422
+    assert "Contacts already have 2 custom fields and this import would add 2 more; at most 3" in response.get_data(as_text=True)

@@ -79,7 +79,7 @@ def test_good_rows_import_while_bad_rows_are_reported_with_their_line_and_reason
     assert rejected(result) == [
         (3, "invalid email: An email address must have an @-sign."),
         (4, "empty email"),
-        (6, "duplicate of line 2 in this file"),
+        (6, "duplicate of line 2 in this file, with different values"),
         (7, "invalid email: The part after the @-sign is a special-use or reserved name that cannot be used with email."),
     ]
     assert contact("ann@example.com").first_name == "Ann"  # the first occurrence wins
@@ -92,10 +92,50 @@ def test_line_numbers_count_physical_lines_when_quoted_cells_hold_newlines(app, 
     assert contact("ann@example.com").custom_fields == {"note": "two\nlines"}
 
 
-def test_ragged_rows_are_reported_but_trailing_empty_cells_are_harmless(app, ctx):
-    result = an_import("email,first_name,last_name\nann@example.com,Ann\nbo@example.com,Bo,Lee,extra\ncy@example.com,Cy,Lee,,\n")
-    assert rejected(result) == [(2, "This row has 2 cells but the header has 3."), (3, "This row has 4 cells but the header has 3.")]
+def test_missing_trailing_cells_are_empty_fields_but_extra_filled_cells_are_rejected(app, ctx):
+    result = an_import("email,first_name,last_name\nann@example.com,Ann\nbo@example.com,Bo,Lee,extra\ncy@example.com,Cy,Lee,,\n"
+                      "dee@example.com\n")
+    assert rejected(result) == [(3, "This row has 4 cells but the header has 3.")]
+    assert (contact("ann@example.com").first_name, contact("ann@example.com").last_name) == ("Ann", "")
     assert contact("cy@example.com").last_name == "Lee"
+    assert contact("dee@example.com") is not None
+
+
+def test_the_cell_count_reads_as_english_for_one_cell(app, ctx):
+    result = an_import("a,b,c,d\nann@example.com,x,,,y\n", fields=["email", "ignore", "ignore", "ignore"])
+    assert rejected(result) == [(2, "This row has 5 cells but the header has 4.")]
+    assert importer._RowParser(["email"], ["email"]).parse(2, ["", "x"])[1] == "This row has 2 cells but the header has 1."
+
+
+def test_exact_repeats_count_as_duplicates_and_conflicting_repeats_are_rejected(app, ctx):
+    result = an_import("email,first_name\nann@example.com,Ann\nann@example.com,Ann\nbo@example.com,Bo\nANN@example.com,Anna\n")
+    assert (result.processed_rows, result.created_count, result.duplicate_count, result.error_count) == (4, 2, 1, 1)
+    assert rejected(result) == [(5, "duplicate of line 2 in this file, with different values")]
+
+
+def test_an_unbalanced_quote_costs_its_line_and_the_rows_after_it_import(app, ctx):
+    rows = "".join(f"p{i}@example.com,P{i}\n" for i in range(50))
+    result = an_import('email,first_name\nann@example.com,"Ann\n' + rows + 'bo@example.com,"Bo"x\ncy@example.com,Cy\n')
+    assert (result.processed_rows, result.created_count, result.error_count) == (53, 51, 2)
+    assert rejected(result) == [
+        (2, "A quote in this line is never closed, so the rows after it would have run into one cell."),
+        (53, "A quote in this line is not where CSV allows one (',' expected after '\"')."),
+    ]
+    assert contact("p49@example.com").first_name == "P49"
+
+
+def test_a_quote_that_swallows_more_than_the_record_limit_is_reported_not_imported_as_one_cell(app, ctx):
+    rows = "".join(f"person{i}@example.com,\"text\n" if i == 0 else f"person{i}@example.com,{'x' * 50}\n" for i in range(2000))
+    result = an_import("email,note\n" + rows)
+    assert result.error_count == 1 and result.created_count == 1999
+    assert rejected(result)[0][0] == 2
+
+
+def test_oversized_cells_and_too_many_columns_are_refused_with_a_reason(app, ctx):
+    result = an_import("email,note\nann@example.com," + "x" * 10_001 + "\nbo@example.com,short\n")
+    assert rejected(result) == [(2, "a cell is longer than 10,000 characters")]
+    with pytest.raises(UnreadableFile, match="The file has 201 columns; an import takes at most 200"):
+        an_upload("email," + ",".join(f"c{i}" for i in range(200)) + "\nann@example.com\n")
 
 
 def test_unknown_status_bad_date_and_overlong_names_are_explained(app, ctx):
@@ -176,3 +216,4 @@ def test_a_vanished_upload_fails_the_import_with_the_reason(app, ctx):
     db.session.expire_all()
     failed = db.session.get(ContactImport, contact_import.id)
     assert failed.state == "failed" and "could not be read" in failed.failure and failed.finished_at
+

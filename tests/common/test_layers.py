@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # (webapp/__init__.py) wires them all together and is not a layer.
 LAYERS = [
     "extensions", "common", "errors", "mail", "settings", "auth", "outbox",
-    "audience", "compose", "sending", "events", "tracking", "webhooks", "reports", "system",
+    "audience", "compose", "sending", "events", "tracking", "webhooks", "bounces", "reports", "system",
 ]
 
 

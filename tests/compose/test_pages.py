@@ -274,3 +274,15 @@ def test_tracking_url_edit_and_delete(app, marketer_client):
         assert db.session.get(TrackingUrl, tracking_url_id).url == "https://example.com/new"
     deleted = marketer_client.delete(f"/tracking-urls/{tracking_url_id}", htmx=True, follow_redirects=True)
     assert "No tracking URLs yet" in deleted.get_data(as_text=True) and "<html" not in deleted.get_data(as_text=True)
+
+
+def test_the_placeholder_menu_offers_every_contact_field_and_every_custom_field_in_use(app, marketer_client):
+    with app.app_context():
+        a_contact("ann@example.com", "Ann", plan="pro", **{"Favourite colour": "red"})
+        template_id = a_template().id
+    page = marketer_client.get(f"/templates/{template_id}").get_data(as_text=True)
+    menu = page[page.index("Insert placeholder"):page.index("Manage tracking URLs")]
+    inserts = re.findall(r'data-insert="([^"]*)">([^<]*)<', menu)
+    assert [label for _, label in inserts][:6] == ["First name", "Last name", "Email", "Company", "Favourite colour", "plan"]
+    assert ("{{ contact.plan }}", "plan") in inserts and ("{{ contact.company }}", "Company") in inserts
+    assert ("{{ contact.custom[&#34;Favourite colour&#34;] }}", "Favourite colour") in inserts

@@ -110,7 +110,7 @@ def test_dsn_parameters_are_sent_when_the_server_advertises_dsn(dsn_server):
     outcome = send_one(dsn_server, "ann@example.com", envid="mr-7+42")
     assert outcome.kind == "sent"
     assert dsn_server.mail_commands == [f"FROM:<{SENDER}> ENVID=mr-7+2B42 RET=HDRS"]
-    assert dsn_server.rcpt_commands == ["TO:<ann@example.com> NOTIFY=FAILURE,DELAY ORCPT=rfc822;ann@example.com"]
+    assert dsn_server.rcpt_commands == ["TO:<ann@example.com> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;ann@example.com"]
 
 
 def test_dsn_parameters_are_left_out_when_the_server_does_not_offer_dsn(server):

@@ -67,6 +67,18 @@ def test_the_smtp_test_checks_the_address_again_when_it_connects(admin_client, a
     assert "Mailroom may not connect to the SMTP host &#39;[fe80::1]&#39;: it resolves to fe80::1, a link-local" in body
 
 
+
+def test_the_bounce_mailbox_host_is_held_to_the_same_rules(admin_client, app):
+    refused = save(admin_client, bounce_address="bounces@example.com", imap_host="169.254.169.254")
+    assert refused.status_code == 422 and "Mailroom may not connect to the IMAP host" in refused.get_data(as_text=True)
+    from webapp.extensions import db
+
+    with app.app_context():  # saved before the rule, or resolving differently since
+        get_settings().imap_host = "[fe80::1]"
+        db.session.commit()
+    body = admin_client.post("/settings/imap-test", htmx=True).get_data(as_text=True)
+    assert "Mailroom may not connect to the IMAP host &#39;[fe80::1]&#39;: it resolves to fe80::1, a link-local" in body
+
 def relay(**changes):
     return SmtpConfig(**{"host": "[fe80::1]", "port": 25, "username": "u", "password": "p", "security": "none",
                          "sender": "a@example.com", "from_app_config": False, "password_from_env": False,

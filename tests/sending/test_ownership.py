@@ -18,6 +18,9 @@ MUTATIONS = [
     pytest.param("post", "resend-unconfirmed", {}, "sent", id="resend-unconfirmed"),
     pytest.param("get", "edit", None, "sending", id="edit-page"),
     pytest.param("post", "edit", A_DRIP_EDIT, "sending", id="edit"),
+    pytest.param("post", "restart", {}, "cancelled", id="restart"),
+    pytest.param("get", "edit-draft", None, "draft", id="edit-draft-page"),
+    pytest.param("post", "edit-draft", {"name": "Mine now"}, "scheduled", id="edit-draft"),
 ]
 
 

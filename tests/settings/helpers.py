@@ -10,6 +10,8 @@ VALID_SETTINGS = {
     "inactivity_days": "730",
     "smtp_host": "", "smtp_port": "587", "smtp_username": "", "smtp_password": "", "smtp_security": "starttls",
     "from_name": "", "from_email": "",
+    "soft_bounce_limit": "3", "soft_bounce_days": "30", "imap_port": "993", "imap_security": "ssl",
+    "imap_folder": "INBOX", "imap_processed_folder": "Processed", "imap_other_folder": "Not bounces",
 }
 
 

@@ -21,7 +21,7 @@ from webapp.system.worker import AppContextWorker
 
 PERIODIC = {"jobs.sending.start_due": 60, "jobs.sending.recover_stale_claims": 60,
             "jobs.sending.recover_stalled_preparations": 60, "jobs.sending.rescue_stalled_drips": 60,
-            "jobs.events.drain_events": 2}
+            "jobs.events.drain_events": 2, "jobs.bounces.reconcile_bounces": 300}
 
 
 def test_the_cron_config_runs_each_periodic_job_at_its_interval_on_the_default_queue(ctx):
@@ -71,6 +71,8 @@ def test_a_crashed_batch_is_recovered_by_the_clock_and_a_worker(app, ctx):
         "jobs.sending.recover_stalled_preparations": [],  # nothing preparing
         "jobs.events.drain_events": 0,  # no opens or clicks waiting
         "jobs.sending.rescue_stalled_drips": [],  # no drips
+        # no bounce mailbox set, no deferrals
+        "jobs.bounces.reconcile_bounces": {"mailbox": None, "expired_deferrals": 0, "batches_queued": []},
     }
     assert set(statuses(mail_id).values()) == {"queued"}
     assert [job.func_name for job in Queue("sending", connection=redis_connection()).jobs] == ["jobs.sending.send_batch"]

@@ -52,7 +52,7 @@ def _send(app):
         lifecycle.start_mass_email(mail.id, utcnow())
         prepare_send(mail.id)
         send_until_done(mail.id)
-    html = {message.recipients: message.html for message in list_messages(app.config["OUTBOX_DIR"], limit=1000)[0]}
+    html = {message.recipients: message.html for message in list_messages(app.config["OUTBOX_DIR"], page_size=1000)[0]}
     return mail.id, [html[email] for email in emails]
 
 

@@ -6,12 +6,19 @@ silently: a fallback to Windows-1252 comes with a warning the person sees.
 """
 import codecs
 import csv
+from collections import deque
 from dataclasses import dataclass
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _SAMPLE_BYTES = 64 * 1024
 _VALIDATE_BLOCK = 1024 * 1024
+MAX_COLUMNS = 200
+MAX_CELL_CHARS = 10_000
+# A quoted cell may hold newlines, but a record this long is an opening quote that never closes.
+MAX_RECORD_CHARS = 64 * 1024
+UNCLOSED_QUOTE = "A quote in this line is never closed, so the rows after it would have run into one cell."
+MISPLACED_QUOTE = "A quote in this line is not where CSV allows one ({})."
 
 
 class UnreadableFile(ValueError):
@@ -95,11 +102,43 @@ def detect_format(path):
     return CsvFormat(encoding, _sniff_delimiter(sample), warning)
 
 
-class CsvRows:
-    """Streams (line number, cells) pairs; the line is where the record starts in the file, header = line 1.
+class _RecordTooLong(Exception):
+    pass
 
-    A quoted cell may hold newlines, so a record can span several physical lines:
-    csv.reader's line_num after the previous record tells where this one began.
+
+class _Lines:
+    """The file's physical lines for csv.reader, remembering those the current record took so that
+    a malformed record can hand back all but its first line to be read again."""
+
+    def __init__(self, file):
+        self._file, self._pending, self.taken, self._chars = file, deque(), [], 0
+
+    def start_record(self):
+        self.taken, self._chars = [], 0
+
+    def give_back(self):
+        """Every line of the current record but its first is read again, as records of their own."""
+        self._pending.extendleft(reversed(self.taken[1:]))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = self._pending.popleft() if self._pending else next(self._file)
+        self.taken.append(line)
+        self._chars += len(line)
+        if self._chars > MAX_RECORD_CHARS:
+            raise _RecordTooLong
+        return line
+
+
+class CsvRows:
+    """Streams (line number, cells, problem) triples; the line is where the record starts in the file, header = line 1.
+
+    A quoted cell may hold newlines, so a record can span several physical lines. A record that
+    csv's strict mode refuses, or that runs past MAX_RECORD_CHARS (an unbalanced quote swallowing
+    the rest of the file), comes with cells [] and the problem in words; reading goes on with the
+    line after the one where that record began, so one stray quote costs one row, not the file.
     """
 
     def __init__(self, path, csv_format):
@@ -107,21 +146,38 @@ class CsvRows:
 
     def __enter__(self):
         self._file = open(self.path, encoding=self.format.encoding, newline="")
-        self._reader = csv.reader(self._file, delimiter=self.format.delimiter)
+        self._lines = _Lines(self._file)
+        self._reader = csv.reader(self._lines, delimiter=self.format.delimiter, strict=True)
         return self
 
     def __exit__(self, *exc):
         self._file.close()
 
     def __iter__(self):
-        reader = self._reader
-        start = reader.line_num + 1
-        try:
-            for cells in reader:
-                yield start, cells
-                start = reader.line_num + 1
-        except csv.Error as error:
-            raise UnreadableFile(f"Line {start} cannot be read as CSV ({error}).") from error
+        lines, start = self._lines, 1
+        while True:
+            lines.start_record()
+            try:
+                cells = next(self._reader)
+            except StopIteration:
+                return
+            except (csv.Error, _RecordTooLong) as error:
+                if not lines.taken:  # nothing left to read
+                    return
+                lines.give_back()
+                yield start, [], _problem(error, len(lines.taken))
+                start += 1
+                continue
+            yield start, cells, None
+            start += len(lines.taken)
+
+
+def _problem(error, lines_taken):
+    if isinstance(error, _RecordTooLong):
+        return UNCLOSED_QUOTE if lines_taken > 1 else f"This line is longer than {MAX_RECORD_CHARS // 1024} KB."
+    if lines_taken > 1 or "end of data" in str(error):  # the quote opened a cell that ran on into later lines
+        return UNCLOSED_QUOTE
+    return MISPLACED_QUOTE.format(error)
 
 
 def formula_safe(cell):

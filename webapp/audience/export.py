@@ -45,7 +45,8 @@ def export_rows(query=None, status=None):
     """Yields the CSV text line by line: a header, then every matching contact in id order."""
     where = contact_search_clause(query, status)
     keys = custom_field_keys(where)
-    yield _line([*FIXED_COLUMNS, *keys])
+    # The byte order mark tells spreadsheet programs the file is UTF-8 (else Excel shows "ZoÃ«"), as on the error CSV.
+    yield "\ufeff" + _line([*FIXED_COLUMNS, *keys])
     last_id = 0
     while True:
         chunk = db.session.scalars(

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from webapp.audience.custom_fields import spellings
 from webapp.audience.models import CONTACT_STATUSES, Contact, ListMembership, TargetList
 from webapp.common.clock import utcnow
 from webapp.common.params import database_id
@@ -128,8 +129,10 @@ def problems(conditions):
 def _column(condition):
     field = condition["field"]
     if field == "custom":
-        # JSON path access that SQLAlchemy renders for both SQLite (json_extract) and PostgreSQL (->>).
-        return Contact.custom_fields[condition["key"].strip()].as_string()
+        # JSON path access that SQLAlchemy renders for both SQLite (json_extract) and PostgreSQL (->>); keys match
+        # whatever their case, as people type them ("Plan" for "plan"), the first spelling a contact has winning.
+        values = [Contact.custom_fields[key].as_string() for key in spellings(condition["key"].strip())]
+        return values[0] if len(values) == 1 else func.coalesce(*values)
     return getattr(Contact, field)
 
 

@@ -29,11 +29,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.schema import CreateTable
 
-from webapp.audience.csvfiles import CsvFormat, CsvRows, UnreadableFile, detect_format, formula_safe
+from webapp.audience.csvfiles import MAX_CELL_CHARS, MAX_COLUMNS, CsvFormat, CsvRows, UnreadableFile, detect_format, formula_safe
 from webapp.audience.models import CONTACT_STATUSES, Contact, ContactImport, ListMembership, TargetList
 from webapp.auth.models import User
 from webapp.common.clock import utcnow
 from webapp.common.emails import InvalidEmail, normalize_email
+from webapp.common.filters import plural
 from webapp.common.queues import enqueue
 from webapp.extensions import db
 
@@ -44,6 +45,7 @@ PREVIEW_ROWS = 10
 SHOWN_ERRORS = 100
 FINISHED_STATES = ("done", "failed")
 TEXT_LIMIT = 200  # the contacts table's name and company columns
+DUPLICATE = object()  # parse()'s "reason" for a row repeating an earlier one exactly: counted, not rejected
 
 # What a CSV column can become, in the order the mapping select offers them.
 FIELDS = {
@@ -116,8 +118,9 @@ def _clean_header(cell, position):
 
 
 def _records(rows):
-    """Non-blank records: spreadsheets add empty lines, which are neither contacts nor errors."""
-    return ((line, cells) for line, cells in rows if any(cells))
+    """Non-blank records, and those that could not be read (with their problem): spreadsheets add empty
+    lines, which are neither contacts nor errors."""
+    return (record for record in rows if record[2] or any(record[1]))
 
 
 def read_upload(path):
@@ -128,9 +131,14 @@ def read_upload(path):
         first = next(records, None)
         if first is None:
             raise UnreadableFile("The file is empty.")
+        if first[2]:
+            raise UnreadableFile(f"The header row cannot be read: {first[2]}")
+        if len(first[1]) > MAX_COLUMNS:
+            raise UnreadableFile(f"The file has {len(first[1]):,} columns; an import takes at most {MAX_COLUMNS}. "
+                                 "Delete the columns you do not need and upload it again.")
         headers = [_clean_header(cell, i) for i, cell in enumerate(first[1])]
         preview, total = [], 0
-        for line, cells in records:
+        for line, cells, _ in records:
             total += 1
             if total <= PREVIEW_ROWS:
                 preview.append((line, cells))
@@ -256,12 +264,18 @@ class _RowParser:
         self.fields = ["email", "email_domain", *(field for _, field in self.text)]
         self.fields += ["status"] * (self.status is not None) + ["last_activity_at"] * (self.activity is not None)
         self.fields += ["custom_fields"] * bool(self.custom)
-        self.first_line = {}  # normalised email -> line of its first accepted row
+        # normalised email -> (line of its first accepted row, hash of its cells), to tell a repeated row from a conflicting one
+        self.first_line = {}
 
     def parse(self, line, cells):
+        """(row, None), (None, reason), or (None, DUPLICATE) for an exact repeat of an earlier row."""
         if len(cells) != self.width:
-            if len(cells) < self.width or any(cells[self.width:]):
-                return None, f"This row has {len(cells)} cells but the header has {self.width}."
+            if any(cells[self.width:]):
+                return None, f"This row has {plural(len(cells), 'cell')} but the header has {self.width}."
+            # Spreadsheets leave out empty cells at the end of a row: those fields are simply empty.
+            cells = (cells + [""] * self.width)[:self.width]
+        if max(map(len, cells)) > MAX_CELL_CHARS:
+            return None, f"a cell is longer than {MAX_CELL_CHARS:,} characters"
         raw_email = cells[self.email_index].strip()
         if not raw_email:
             return None, "empty email"
@@ -290,9 +304,13 @@ class _RowParser:
             # As JSON text, the form both databases take it in; what json.dumps would write for these
             # string values, at a fraction of its cost per call.
             row.append("{" + ", ".join([key + _json_string(value) for index, key in self.custom if (value := cells[index].strip())]) + "}")
+        fingerprint = hash(tuple(cells))
         if email in self.first_line:
-            return None, f"duplicate of line {self.first_line[email]} in this file"
-        self.first_line[email] = line
+            first_line, first_fingerprint = self.first_line[email]
+            if fingerprint == first_fingerprint:
+                return None, DUPLICATE
+            return None, f"duplicate of line {first_line} in this file, with different values"
+        self.first_line[email] = (line, fingerprint)
         return row, None
 
 
@@ -527,7 +545,7 @@ def _import_rows(contact_import, chunk_rows):
     import_id, mapping, target_list_id = contact_import.id, contact_import.mapping, contact_import.target_list_id
     headers, columns = mapping["headers"], mapping["columns"]
     parser = _RowParser(headers, columns)
-    parsed = {"processed_rows": 0, "error_count": 0}
+    parsed = {"processed_rows": 0, "error_count": 0, "duplicate_count": 0}
     errors_path = _errors_path(contact_import)
     chunk = []
     with CsvRows(contact_import.stored_path, csv_format_of(contact_import)) as rows, \
@@ -538,9 +556,12 @@ def _import_rows(contact_import, chunk_rows):
         _set_progress(import_id, errors_path=errors_path)
         records = _records(rows)
         next(records, None)  # the header
-        for line, cells in records:
+        for line, cells, problem in records:
             parsed["processed_rows"] += 1
-            row, problem = parser.parse(line, cells)
+            row, problem = (None, problem) if problem else parser.parse(line, cells)
+            if problem is DUPLICATE:
+                parsed["duplicate_count"] += 1
+                continue
             if problem:
                 parsed["error_count"] += 1
                 original = (cells + [""] * len(headers))[:len(headers)]
@@ -559,7 +580,8 @@ def run_import(import_id, chunk_rows=CHUNK_ROWS):
     contact_import = db.session.get(ContactImport, import_id)
     if contact_import is None or contact_import.state in FINISHED_STATES:
         return  # deleted meanwhile, or a retried job whose import already finished
-    _set_progress(import_id, state="running", processed_rows=0, created_count=0, updated_count=0, error_count=0, failure=None)
+    _set_progress(import_id, state="running", processed_rows=0, created_count=0, updated_count=0, error_count=0, duplicate_count=0,
+                  failure=None)
     state, failure = "failed", "The import stopped unexpectedly; the worker log has the details."
     try:
         counts = _import_rows(contact_import, chunk_rows)

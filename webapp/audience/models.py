@@ -108,6 +108,7 @@ class ContactImport(db.Model):
     created_count: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_count: Mapped[int] = mapped_column(default=0, server_default="0")
     error_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    duplicate_count: Mapped[int] = mapped_column(default=0, server_default="0")  # exact repeats of an earlier row
     # The rejected rows, as a CSV with line numbers and reasons (downloadable), kept beside the upload.
     errors_path: Mapped[str | None] = mapped_column(String(500))
     failure: Mapped[str | None] = mapped_column(Text)

@@ -7,9 +7,9 @@ import json
 from dataclasses import dataclass
 from email.utils import parseaddr
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 
-from webapp.audience.export import custom_field_keys
+from webapp.audience.custom_fields import keys_in_use
 from webapp.audience.models import Contact
 from webapp.common.hooks import Hooks
 from webapp.audience.search import contact_search_clause
@@ -36,8 +36,6 @@ STARTER_HTML = """<!doctype html>
 """
 # The distinct custom field names need a scan of every contact's JSON; cached briefly because
 # the editor checks on every pause in typing. A field imported meanwhile is known within this time.
-KNOWN_FIELDS_KEY = "compose:known-fields"
-KNOWN_FIELDS_SECONDS = 30
 DRAFT_SECONDS = 3600
 SAMPLE_EMAIL = "sample@example.com"
 # Headers a higher layer adds to every recipient's message: each function takes (settings row, app config)
@@ -110,13 +108,21 @@ def template_values(template):
 
 def known_fields():
     """The custom contact field names in use (for check_template), cached for a few seconds."""
-    redis = redis_connection()
-    cached = redis.get(KNOWN_FIELDS_KEY)
-    if cached is not None:
-        return set(json.loads(cached))
-    names = custom_field_keys(true())
-    redis.set(KNOWN_FIELDS_KEY, json.dumps(names), ex=KNOWN_FIELDS_SECONDS)
-    return set(names)
+    return set(keys_in_use())
+
+
+CONTACT_PLACEHOLDERS = (
+    ("First name", 'contact.first_name | default("there")'), ("Last name", "contact.last_name"),
+    ("Email", "contact.email"), ("Company", "contact.company"),
+)
+
+
+def placeholder_menu():
+    """(label, expression) for every contact field and every custom field in use: the editor's "Insert placeholder" menu."""
+    standard = {expression.split()[0].removeprefix("contact.") for _, expression in CONTACT_PLACEHOLDERS} | {"custom"}
+    custom = [(key, f"contact.{key}" if key.isidentifier() and key not in standard else f"contact.custom[{json.dumps(key)}]")
+              for key in sorted(known_fields(), key=str.lower)]
+    return [*CONTACT_PLACEHOLDERS, *custom]
 
 
 def tracking_url_map():

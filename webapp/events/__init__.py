@@ -12,8 +12,11 @@ bp = Blueprint("events", __name__)
 
 def init_app(app):
     from webapp.events import bot_rules  # noqa: F401  (routes register on bp)
+    from webapp.audience.contacts import TIMELINE_SOURCES
     from webapp.events.ingest import record_smtp_outcomes
+    from webapp.events.timeline import event_entries
     from webapp.sending.journal import OUTCOMES_FOLDED
 
     OUTCOMES_FOLDED.register(record_smtp_outcomes)
+    TIMELINE_SOURCES.register(event_entries)
     app.register_blueprint(bp)

@@ -24,7 +24,8 @@ from webapp.extensions import db
 from webapp.sending.models import MassEmail, MassEmailList, Recipient
 
 DELIVERABLE = ("sent", "unconfirmed")  # may become delivered
-BOUNCEABLE = ("sent", "unconfirmed", "delivered")  # a report may bounce
+# A report may bounce these; a deferral never retried within the retry window expires as a soft bounce.
+BOUNCEABLE = ("sent", "unconfirmed", "delivered", "deferred")
 
 
 def apply(event, state, settings, effects):

@@ -27,10 +27,11 @@ from webapp.mail.replies import CONNECTION, classify
 from webapp.mail.hosts import BlockedHost
 from webapp.mail.smtp import SmtpFailure, connect, describe_smtp_error
 
-# RFC 3461: ask for a DSN on failure and delay only (a success DSN per message would flood
-# the bounce mailbox), with the headers only (the body would return a whole newsletter).
+# RFC 3461: ask for a DSN on success, failure and delay (a success report is the only proof of
+# delivery a relay that is not the last hop can give; the bounce mailbox poller files them), with
+# the headers only (the body would return a whole newsletter).
 DSN_MAIL_OPTIONS = ("RET=HDRS",)
-DSN_NOTIFY = "NOTIFY=FAILURE,DELAY"
+DSN_NOTIFY = "NOTIFY=SUCCESS,FAILURE,DELAY"
 # The replies to MAIL, RCPT and DATA that let the message go on.
 _ACCEPTED = ((250,), (250, 251), (354,))
 

@@ -1,4 +1,4 @@
-"""Which addresses the SMTP host set in Settings may lead to.
+"""Which addresses the SMTP and IMAP hosts set in Settings may lead to.
 
 Whoever can change Settings could otherwise point Mailroom at the cloud metadata service
 (169.254.169.254) or at machines of the private network, and read from the SMTP test's answers
@@ -36,22 +36,22 @@ def _addresses(host, port):
     return [info[4][0] for info in socket.getaddrinfo(literal, port, type=socket.SOCK_STREAM)]
 
 
-def checked_address(host, port, allow_private):
+def checked_address(host, port, allow_private, service="SMTP"):
     """The address to connect to for host:port, resolved once; BlockedHost when any address the
     name resolves to is refused (a name could mix a public and a forbidden one)."""
     addresses = _addresses(host, port)
     for address in addresses:
         reason = refusal(address, allow_private)
         if reason:
-            raise BlockedHost(f"Mailroom may not connect to the SMTP host {host!r}: {reason}.")
+            raise BlockedHost(f"Mailroom may not connect to the {service} host {host!r}: {reason}.")
     return addresses[0]
 
 
-def host_problem(host, allow_private):
+def host_problem(host, allow_private, service="SMTP"):
     """For the Settings form: why this host cannot be used, or None. A name that does not resolve
     now is not refused here (the SMTP test says so); the connection checks it again anyway."""
     try:
-        checked_address(host, 25, allow_private)
+        checked_address(host, 25, allow_private, service)
     except BlockedHost as error:
         return str(error)
     except (OSError, UnicodeError, ValueError):

@@ -42,7 +42,7 @@ _ENHANCED_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])
 _ADDRESS_UNKNOWN = re.compile(
     r"user unknown|unknown user|no such (?:user|mailbox|recipient)|does not exist|doesn't exist"
     r"|mailbox (?:is )?unavailable|mailbox not found|unknown recipient|recipient not found|invalid recipient"
-    r"|address not found",
+    r"|address not found|doesn't have an? \S+ account",
     re.IGNORECASE,
 )
 _RETRY_AFTER = re.compile(

@@ -3,7 +3,9 @@ import mailbox
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
+
+PAGE_SIZE = 50
 
 
 @dataclass
@@ -38,16 +40,29 @@ def _parse(key, raw, received_at):
     )
 
 
-def list_messages(directory, limit=200):
+def _matches(path, words):
+    """Every word (lowercase) is in the message's To, From or Subject; only the headers are parsed."""
+    with open(path, "rb") as file:
+        headers = BytesHeaderParser(policy=policy.default).parse(file)
+    fields = " ".join(str(headers.get(name, "")) for name in ("Subject", "From", "To", "X-Mailroom-Envelope-To")).lower()
+    return all(word in fields for word in words)
+
+
+def list_messages(directory, query="", page=1, page_size=PAGE_SIZE):
+    """(the page's messages newest first, how many match): `query`'s words all in To, From or Subject."""
     box = mailbox.Maildir(str(directory), create=True)
     entries = []
     for key in box.keys():
         path = directory / box._lookup(key)  # noqa: SLF001  (mtime is the arrival time)
         entries.append((path.stat().st_mtime, key, path))
     entries.sort(reverse=True)
+    words = query.lower().split()
+    if words:
+        entries = [entry for entry in entries if _matches(entry[2], words)]
+    start = (page - 1) * page_size
     return [
         _parse(key, path.read_bytes(), datetime.fromtimestamp(mtime, timezone.utc))
-        for mtime, key, path in entries[:limit]
+        for mtime, key, path in entries[start:start + page_size]
     ], len(entries)
 
 

@@ -1,10 +1,12 @@
-from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.common.headers import SANDBOXED_HTML
+from webapp.common.pages import render
+from webapp.common.params import page_number
 from webapp.extensions import talisman
 from webapp.outbox import bp
-from webapp.outbox.reader import clear, get_message, list_messages
+from webapp.outbox.reader import PAGE_SIZE, clear, get_message, list_messages
 
 
 @bp.before_request
@@ -19,8 +21,10 @@ def only_with_catcher_and_for_admins():
 
 @bp.get("/")
 def index():
-    messages, total = list_messages(current_app.config["OUTBOX_DIR"])
-    return render_template("outbox/index.html", messages=messages, total=total)
+    query, page = request.args.get("q", "")[:200], page_number(request.args.get("page"))
+    messages, total = list_messages(current_app.config["OUTBOX_DIR"], query, page)
+    return render("outbox/index.html", "outbox/_messages.html", messages=messages, total=total, query=query, page_no=page,
+                  page_size=PAGE_SIZE)
 
 
 @bp.get("/<key>")

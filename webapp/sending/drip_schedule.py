@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ALL_DAYS = "0123456"
-TIMEZONES = tuple(sorted(available_timezones()))
+# The system's zone names, less those that name no place a person would pick.
+TIMEZONES = tuple(sorted(available_timezones() - {"Factory", "localtime", "posixrules"}))
 
 
 @dataclass(frozen=True)

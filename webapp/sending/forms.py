@@ -8,12 +8,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.audience.models import TargetList
+from webapp.audience.lists import lists_overview
 from webapp.common.clock import utcnow
 from webapp.common.forms import NormalizedEmail, strip
+from webapp.common.params import database_id
 from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending.drip_schedule import TIMEZONES, WEEKDAYS, DripSchedule
+from webapp.sending.lifecycle import EDITABLE_STATES
+from webapp.sending.models import MassEmail
+from webapp.sending.resolve import Audience
+
+EARLIER_SENDS_SHOWN = 30
+MAX_INTEGER = 2**31 - 1  # list and mass email ids are INTEGER columns; PostgreSQL refuses a larger value
 
 
 def _template_choices():
@@ -74,13 +81,20 @@ class DripEditForm(DripScheduleForm):
         return super().validate(extra_validators) and self.validate_schedule()
 
 
+def _checkboxes(label, **kwargs):
+    return SelectMultipleField(label, coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                               **kwargs)
+
+
 class MassEmailForm(DripScheduleForm):
+    """A new mass email, or a draft's changes (the same form: edit_draft fills it from the draft)."""
+
     name = StringField("Name", filters=[strip],
                        validators=[DataRequired(message="Give the mass email a name."), Length(max=200)])
     template_id = SelectField("Template", coerce=int, validators=[InputRequired(message="Choose a template.")])
-    list_ids = SelectMultipleField("Send to lists", coerce=int,
-                                   validators=[DataRequired(message="Choose at least one list to send to.")])
-    excluding_list_ids = SelectMultipleField("Skip members of", coerce=int)
+    list_ids = _checkboxes("Send to lists", validators=[DataRequired(message="Choose at least one list to send to.")])
+    excluding_list_ids = _checkboxes("Skip members of")
+    excluding_mass_email_ids = _checkboxes("Skip everyone already sent")
     from_name = StringField("From name", filters=[strip], validators=[Optional(), Length(max=200)])
     from_email = StringField("From email", filters=[strip], validators=[Optional(), NormalizedEmail()])
     reply_to = StringField("Reply-to", filters=[strip], validators=[Optional(), NormalizedEmail()])
@@ -94,12 +108,37 @@ class MassEmailForm(DripScheduleForm):
                       default="now")
     scheduled_at = DateTimeLocalField("Date and time (UTC)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, editing_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.template_id.choices = _template_choices()
-        lists = [SelectChoice(*row) for row in db.session.execute(select(TargetList.id, TargetList.name).order_by(TargetList.name))]
+        overview = lists_overview()
+        lists = [SelectChoice(row["list"].id, row["list"].name) for row in overview]
+        self.member_counts = {row["list"].id: row["subscribed"] for row in overview}
         self.list_ids.choices = lists
         self.excluding_list_ids.choices = lists
+        self.excluding_mass_email_ids.choices = [SelectChoice(*row) for row in _earlier_sends(editing_id)]
+
+    def load(self, mass_email):
+        """Show a saved draft."""
+        for name in ("name", "from_name", "from_email", "reply_to", "campaign", "kind", "scheduled_at"):
+            getattr(self, name).data = getattr(mass_email, name)
+        self.template_id.data = mass_email.template_version.template_id
+        self.list_ids.data = [row.list_id for row in mass_email.lists if not row.excluding]
+        self.excluding_list_ids.data = [row.list_id for row in mass_email.lists if row.excluding]
+        self.excluding_mass_email_ids.data = [row.excluded_mass_email_id for row in mass_email.exclusions]
+        self.when.data = "later" if mass_email.scheduled_at else "now"
+        if mass_email.drip_schedule is not None:
+            self.fill_from(mass_email.drip_schedule)
+
+    def draft_values(self):
+        """The keyword arguments of lifecycle.create_draft / update_draft."""
+        return dict(
+            name=self.name.data, template_id=self.template_id.data, list_ids=self.list_ids.data,
+            excluding_list_ids=self.excluding_list_ids.data, excluding_mass_email_ids=self.excluding_mass_email_ids.data,
+            from_name=self.from_name.data, from_email=self.from_email.data, reply_to=self.reply_to.data,
+            campaign=self.campaign.data, scheduled_at=self.scheduled_at.data if self.when.data == "later" else None,
+            drip_schedule=self.drip_schedule(),
+        )
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -121,6 +160,24 @@ class MassEmailForm(DripScheduleForm):
             raise ValidationError("Choose the date and time to send at.")
         if field.data <= utcnow():
             raise ValidationError("That time has passed. Choose a time in the future, or send now.")
+
+
+def _earlier_sends(editing_id):
+    """The mass emails whose recipients a new one may skip: those that started, newest first."""
+    return db.session.execute(
+        select(MassEmail.id, MassEmail.name)
+        .where(MassEmail.state.not_in(EDITABLE_STATES), MassEmail.id != (editing_id or 0))
+        .order_by(MassEmail.created_at.desc(), MassEmail.id.desc()).limit(EARLIER_SENDS_SHOWN)
+    ).all()
+
+
+def audience_from(formdata):
+    """The Audience ticked so far on the mass email form, for its live estimate: values that cannot
+    be ids of lists or mass emails (INTEGER columns) are left out; an id of nothing counts nobody."""
+    def ids(name):
+        return tuple(i for i in map(database_id, formdata.getlist(name)) if i is not None and i <= MAX_INTEGER)
+
+    return Audience(ids("list_ids"), ids("excluding_list_ids"), ids("excluding_mass_email_ids"))
 
 
 class ConfirmForm(FlaskForm):

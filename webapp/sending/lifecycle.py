@@ -6,7 +6,8 @@ finishing meanwhile (step.recount only touches rows still 'sending') cannot undo
 cancel. A refused move raises LifecycleError with a sentence for the page.
 
     draft -> scheduled -> preparing -> sending <-> paused -> sent;  cancelled from any non-final state;
-    sent -> sending when a person resends the unconfirmed recipients (resend_unconfirmed).
+    sent -> sending when a person resends the unconfirmed recipients (resend_unconfirmed);
+    cancelled -> sending when a person sends a cancelled one to the recipients it has not reached (restart).
 
 'preparing' is the recipient resolution, done by a job (starting.py), never in a request.
 """
@@ -20,12 +21,14 @@ from webapp.common.queues import queue, redis_connection
 from webapp.compose.models import Template
 from webapp.extensions import db
 from webapp.sending import drip, failure_window
-from webapp.sending.models import PENDING_STATUSES, MassEmail, MassEmailList, Recipient
-from webapp.sending.resolve import preview_summary
+from webapp.sending.models import PENDING_STATUSES, MassEmail, MassEmailExclusion, MassEmailList, Recipient
+from webapp.sending.resolve import audience_of, preview_summary, skipped_counts
 from webapp.sending.sender import QUEUE, enqueue_batch
 from webapp.settings.service import get_settings
 
 FINAL_STATES = ("sent", "cancelled", "failed")
+# Until its recipients are being prepared a person may still change everything about a mass email.
+EDITABLE_STATES = ("draft", "scheduled")
 # Resolution of a million recipients takes seconds; this only stops a job that hangs for good.
 PREPARE_TIMEOUT_SECONDS = 3600
 # Where a person may send the unconfirmed again: a cancelled or failed mass email sends nothing more.
@@ -39,21 +42,24 @@ TRANSITIONS = {
     "pause": (("sending",), "paused"),
     "resume": (("paused",), "sending"),
     "cancel": (("draft", "scheduled", "preparing", "sending", "paused"), "cancelled"),
+    "restart": (("cancelled",), "sending"),
 }
 PREPARE_JOB = "jobs.sending.prepare_send"
-_PAST = {"schedule": "scheduled", "start": "started", "prepared": "prepared", "pause": "paused", "resume": "resumed", "cancel": "cancelled"}
+_PAST = {"schedule": "scheduled", "start": "started", "prepared": "prepared", "pause": "paused", "resume": "resumed",
+         "cancel": "cancelled", "restart": "sent to the rest"}
 
 
 class LifecycleError(Exception):
     """A state change that the mass email's current state does not allow."""
 
 
-def move(mass_email_id, action, **values):
-    """Apply `action` atomically; raise LifecycleError (with the current state) when it is not allowed."""
+def move(mass_email_id, action, require=(), **values):
+    """Apply `action` atomically, where the state allows it and the `require` clauses hold; raise
+    LifecycleError (with the current state) when it is not allowed."""
     allowed, target = TRANSITIONS[action]
     changed = db.session.execute(
         update(MassEmail)
-        .where(MassEmail.id == mass_email_id, MassEmail.state.in_(allowed))
+        .where(MassEmail.id == mass_email_id, MassEmail.state.in_(allowed), *require)
         .values(state=target, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -73,24 +79,54 @@ def _refuse(mass_email_id, why):
 
 
 def create_draft(owner_id, name, template_id, list_ids, excluding_list_ids, from_name="", from_email="", reply_to="",
-                 campaign=None, scheduled_at=None, drip_schedule=None):
+                 campaign=None, scheduled_at=None, drip_schedule=None, excluding_mass_email_ids=()):
     """A new draft, a drip when given its DripSchedule; the template is snapshotted now and again when sending starts."""
+    mass_email = MassEmail(owner_id=owner_id, state="draft")
+    _fill(mass_email, name, template_id, list_ids, excluding_list_ids, from_name, from_email, reply_to, campaign,
+          scheduled_at, drip_schedule, excluding_mass_email_ids)
+    db.session.add(mass_email)
+    db.session.commit()
+    return mass_email
+
+
+def update_draft(mass_email_id, name, template_id, list_ids, excluding_list_ids, from_name="", from_email="", reply_to="",
+                 campaign=None, scheduled_at=None, drip_schedule=None, excluding_mass_email_ids=()):
+    """Change a draft, or a scheduled mass email not started yet; it is a draft again, to be confirmed anew.
+
+    The conditional UPDATE is the state check: once a send has started (or started meanwhile, by
+    the clock or a person) it refuses with LifecycleError; on PostgreSQL it also holds the row, so a
+    start waiting on it sends what was saved.
+    """
+    editable = db.session.execute(
+        update(MassEmail).where(MassEmail.id == mass_email_id, MassEmail.state.in_(EDITABLE_STATES)).values(state="draft")
+    ).rowcount
+    if not editable:
+        _refuse(mass_email_id, lambda state: f"A mass email that is {label(state, 'mass_email_state')} can no longer be edited.")
+    mass_email = db.session.get(MassEmail, mass_email_id, populate_existing=True)
+    _fill(mass_email, name, template_id, list_ids, excluding_list_ids, from_name, from_email, reply_to, campaign,
+          scheduled_at, drip_schedule, excluding_mass_email_ids)
+    db.session.commit()
+    return mass_email
+
+
+def _fill(mass_email, name, template_id, list_ids, excluding_list_ids, from_name, from_email, reply_to, campaign,
+          scheduled_at, drip_schedule, excluding_mass_email_ids):
+    """Everything a person chooses on the mass email form, written onto a draft."""
     template = db.session.get(Template, template_id)
     if template is None:
+        db.session.rollback()
         raise LifecycleError("The chosen template no longer exists.")
-    mass_email = MassEmail(
-        name=name.strip(), owner_id=owner_id, template_version=template.snapshot(), from_name=from_name or "",
-        from_email=from_email or "", reply_to=reply_to or "", campaign=(campaign or "").strip() or None,
-        scheduled_at=scheduled_at, kind="standard" if drip_schedule is None else "drip", state="draft",
-    )
+    mass_email.name, mass_email.template_version = name.strip(), template.snapshot()
+    mass_email.from_name, mass_email.from_email, mass_email.reply_to = from_name or "", from_email or "", reply_to or ""
+    mass_email.campaign, mass_email.scheduled_at = (campaign or "").strip() or None, scheduled_at
+    mass_email.kind = "standard" if drip_schedule is None else "drip"
     if drip_schedule is not None:
         mass_email.drip_schedule = drip_schedule
     mass_email.lists = [MassEmailList(list_id=list_id, excluding=False) for list_id in dict.fromkeys(list_ids)] + [
         MassEmailList(list_id=list_id, excluding=True) for list_id in dict.fromkeys(excluding_list_ids)
     ]
-    db.session.add(mass_email)
-    db.session.commit()
-    return mass_email
+    mass_email.exclusions = [MassEmailExclusion(excluded_mass_email_id=earlier)
+                             for earlier in dict.fromkeys(excluding_mass_email_ids)]
 
 
 def schedule_mass_email(mass_email_id, scheduled_at):
@@ -238,6 +274,22 @@ def cancel_mass_email(mass_email_id, now):
     return unsent_count(mass_email_id)
 
 
+def restart_mass_email(mass_email_id, now):
+    """cancelled -> sending, for the recipients it has not reached; returns how many.
+
+    Cancelling leaves the rows not sent waiting ('queued', or 'deferred' for their retry), and the
+    rows sent, bounced or unconfirmed keep their status, so the batches claim exactly the rest:
+    nobody is sent a second message. Only a send whose recipients were resolved has a rest.
+    """
+    waiting = unsent_count(mass_email_id)
+    if not waiting:
+        _refuse(mass_email_id, lambda state: "Every recipient was reached already: nothing is left to send."
+                if state == "cancelled" else f"A mass email that is {label(state, 'mass_email_state')} cannot be restarted.")
+    mass_email = move(mass_email_id, "restart", require=[MassEmail.list_size_all.is_not(None)], finished_at=None)
+    carry_on(mass_email, now, waiting)
+    return waiting
+
+
 def unsent_count(mass_email_id):
     return db.session.scalar(
         select(func.count()).where(Recipient.mass_email_id == mass_email_id,
@@ -246,5 +298,11 @@ def unsent_count(mass_email_id):
 
 
 def dry_run_summary(mass_email_id, now):
-    """The confirm step's numbers before sending: resolution's own rules, nothing written."""
-    return preview_summary(mass_email_id, now, get_settings())
+    """The confirm step's numbers before sending: resolution's own rules, nothing written; with
+    "skipped", how many on the target lists the exclusions take off (resolve.skipped_counts)."""
+    return estimate(audience_of(mass_email_id), now)
+
+
+def estimate(audience, now):
+    """dry_run_summary() for an Audience not saved yet: the new mass email form's live estimate."""
+    return dict(preview_summary(audience, now, get_settings()), skipped=skipped_counts(audience))

@@ -78,6 +78,8 @@ class MassEmail(db.Model):
     next_send_at: Mapped[datetime | None]
 
     lists: Mapped[list["MassEmailList"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    exclusions: Mapped[list["MassEmailExclusion"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, foreign_keys="MassEmailExclusion.mass_email_id")
     template_version: Mapped[TemplateVersion] = relationship()
 
     @property
@@ -104,6 +106,15 @@ class MassEmailList(db.Model):
     mass_email_id: Mapped[int] = mapped_column(ForeignKey("mass_emails.id", ondelete="CASCADE"), primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("target_lists.id", ondelete="CASCADE"), primary_key=True, index=True)
     excluding: Mapped[bool] = mapped_column(default=False)
+
+
+class MassEmailExclusion(db.Model):
+    """An earlier mass email whose recipients this one skips (so a retry reaches nobody twice)."""
+
+    __tablename__ = "mass_email_exclusions"
+
+    mass_email_id: Mapped[int] = mapped_column(ForeignKey("mass_emails.id", ondelete="CASCADE"), primary_key=True)
+    excluded_mass_email_id: Mapped[int] = mapped_column(ForeignKey("mass_emails.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Recipient(db.Model):

@@ -1,8 +1,9 @@
 """Recipient resolution: a mass email's lists become Recipient rows, in one set-based pass.
 
-Every distinct contact on the target lists gets a row, except contacts on an excluding
-list, who get none and are not counted. A row is "queued", or "dropped" with the first
-reason that applies, in the order of models.DROP_REASONS:
+Every distinct contact on the target lists gets a row, except contacts on an excluding list or
+reached by an earlier mass email this one excludes (_reached_by_earlier), who get none and are
+not counted. A row is "queued", or "dropped" with the first reason that applies, in the order
+of models.DROP_REASONS:
 
 1. invalid_address – the stored address has no "@" (imports validate; this is a guard);
 2. contact_<status> – the contact unsubscribed, bounced or complained;
@@ -18,21 +19,76 @@ far), so each row is written once: rows dropped by a later UPDATE would be writt
 The address, status and lists are read once here: later changes to a contact do not change
 who this mass email is for (that is what "frozen when sending starts" means).
 """
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, exists, func, insert, literal, select, text, true
+from sqlalchemy import and_, case, exists, false, func, insert, literal, or_, select, text, true
 
 from webapp.audience.models import Contact, ListMembership, Suppression
 from webapp.audience.suppressions import suppressed_clause
 from webapp.extensions import db
-from webapp.sending.models import MassEmail, MassEmailList, Recipient
+from webapp.sending.models import PENDING_STATUSES, MassEmail, MassEmailExclusion, MassEmailList, Recipient
+
+# A recipient row in these statuses was handed to the relay, or may have been: its contact was reached.
+HANDED_OVER = ("sending", "sent", "delivered", "bounced", "unconfirmed")
 
 
-def _list_ids(mass_email_id, excluding):
+@dataclass(frozen=True)
+class Audience:
+    """Who a mass email is for: target lists, excluding lists, and earlier mass emails whose recipients it skips."""
+
+    list_ids: tuple = ()
+    excluding_list_ids: tuple = ()
+    excluding_mass_email_ids: tuple = ()
+
+
+def audience_of(mass_email_id):
     """A handful of ids, read first so the planner sees constants and can use the lists' statistics."""
-    return db.session.scalars(
-        select(MassEmailList.list_id).where(MassEmailList.mass_email_id == mass_email_id, MassEmailList.excluding.is_(excluding))
+    lists = db.session.execute(
+        select(MassEmailList.list_id, MassEmailList.excluding).where(MassEmailList.mass_email_id == mass_email_id)
     ).all()
+    earlier = db.session.scalars(
+        select(MassEmailExclusion.excluded_mass_email_id).where(MassEmailExclusion.mass_email_id == mass_email_id)
+    ).all()
+    return Audience(tuple(i for i, excluding in lists if not excluding), tuple(i for i, excluding in lists if excluding),
+                    tuple(earlier))
+
+
+def _reached_by_earlier(mass_email_ids):
+    """The clause "one of these earlier mass emails reached the contact, or still will", or None.
+
+    A row still waiting counts unless its mass email was cancelled or failed, so it never will be
+    sent; the (contact_id, mass_email_id) index finds each contact's rows."""
+    if not mass_email_ids:
+        return None
+    going = db.session.scalars(
+        select(MassEmail.id).where(MassEmail.id.in_(mass_email_ids), MassEmail.state.not_in(("cancelled", "failed")))
+    ).all()
+    reached = or_(Recipient.status.in_(HANDED_OVER),
+                  and_(Recipient.status.in_(PENDING_STATUSES), Recipient.mass_email_id.in_(going)) if going else false())
+    return exists().where(Recipient.contact_id == Contact.id, Recipient.mass_email_id.in_(mass_email_ids), reached)
+
+
+def _skipped(audience):
+    """{"lists": clause, "earlier": clause} for the contacts who get no row at all (None: nobody)."""
+    on_excluding_list = exists().where(ListMembership.contact_id == Contact.id,
+                                       ListMembership.list_id.in_(audience.excluding_list_ids))
+    return {"lists": on_excluding_list if audience.excluding_list_ids else None,
+            "earlier": _reached_by_earlier(audience.excluding_mass_email_ids)}
+
+
+def _on_targets(audience):
+    """One row per contact on the target lists, with whether it opted out of every one of them."""
+    return (
+        select(
+            ListMembership.contact_id,
+            # Every membership among the target lists opted out: count(x) skips NULLs.
+            (func.count(ListMembership.opted_out_at) == func.count()).label("opted_out_everywhere"),
+        )
+        .where(ListMembership.list_id.in_(audience.list_ids))
+        .group_by(ListMembership.contact_id)
+        .subquery("on_targets")
+    )
 
 
 def _drop_reason(contacts_on_targets, now, settings):
@@ -51,24 +107,14 @@ def _drop_reason(contacts_on_targets, now, settings):
     return case(*whens, else_=None)
 
 
-def _resolution_select(mass_email_id, now, settings):
-    on_targets = (
-        select(
-            ListMembership.contact_id,
-            # Every membership among the target lists opted out: count(x) skips NULLs.
-            (func.count(ListMembership.opted_out_at) == func.count()).label("opted_out_everywhere"),
-        )
-        .where(ListMembership.list_id.in_(_list_ids(mass_email_id, excluding=False)))
-        .group_by(ListMembership.contact_id)
-        .subquery("on_targets")
-    )
+def _resolution_select(mass_email_id, audience, now, settings):
+    on_targets = _on_targets(audience)
     # Emails are unique per contact, so "a record with a matching address" is the contact itself.
-    excluding_ids = _list_ids(mass_email_id, excluding=True)
-    excluded = exists().where(ListMembership.contact_id == Contact.id, ListMembership.list_id.in_(excluding_ids))
+    skipped = [clause for clause in _skipped(audience).values() if clause is not None]
     resolved = (
         select(Contact.id.label("contact_id"), Contact.email, _drop_reason(on_targets, now, settings).label("drop_reason"))
         .select_from(on_targets.join(Contact, Contact.id == on_targets.c.contact_id))
-        .where(~excluded if excluding_ids else true())
+        .where(~or_(*skipped) if skipped else true())
         # Rows get their ids in contact order, and batches and drips send in id order: oldest contacts
         # first, as the cap counts. (PostgreSQL's merge join yields that order already: no sort.)
         .order_by(Contact.id)
@@ -106,7 +152,8 @@ def resolve_recipients(mass_email_id, now, settings):
         db.session.execute(text("SET LOCAL jit = off"))
     columns = [Recipient.mass_email_id, Recipient.contact_id, Recipient.email, Recipient.status,
                Recipient.drop_reason, Recipient.status_changed_at]
-    db.session.execute(insert(Recipient).from_select(columns, _resolution_select(mass_email_id, now, settings)))
+    resolution = _resolution_select(mass_email_id, audience_of(mass_email_id), now, settings)
+    db.session.execute(insert(Recipient).from_select(columns, resolution))
     summary = recipient_summary(mass_email_id)
     mass_email.list_size_all = summary["all"]
     mass_email.list_size_emailing = summary["emailing"]
@@ -129,8 +176,32 @@ def recipient_summary(mass_email_id):
     return _summary(Recipient.status, Recipient.drop_reason, mass_email_id=mass_email_id)
 
 
-def preview_summary(mass_email_id, now, settings):
-    """What resolve_recipients() would produce right now, shaped as recipient_summary(), writing nothing:
-    the SELECT that resolution inserts from, counted instead."""
-    resolved = _resolution_select(mass_email_id, now, settings).subquery()
+def preview_summary(audience, now, settings):
+    """What resolve_recipients() would produce right now for `audience`, shaped as recipient_summary(),
+    writing nothing: the SELECT that resolution inserts from, counted instead."""
+    resolved = _resolution_select(None, audience, now, settings).subquery()
     return _summary(resolved.c.status, resolved.c.drop_reason)
+
+
+def skipped_counts(audience):
+    """{"lists": n, "earlier": n}: contacts on the target lists skipped by the excluding lists, and by
+    the earlier mass emails excluded (one contact may count in both); a kind not chosen is absent."""
+    on_targets = _on_targets(audience)
+    clauses = {kind: clause for kind, clause in _skipped(audience).items() if clause is not None}
+    if not clauses:
+        return {}
+    counts = db.session.execute(
+        select(*(func.count().filter(clause) for clause in clauses.values()))
+        .select_from(on_targets.join(Contact, Contact.id == on_targets.c.contact_id))
+    ).one()
+    return dict(zip(clauses, counts))
+
+
+def first_contact(audience):
+    """The first contact on the target lists that no exclusion skips (drop reasons aside), or None."""
+    on_targets = _on_targets(audience)
+    skipped = [clause for clause in _skipped(audience).values() if clause is not None]
+    return db.session.scalar(
+        select(Contact).join(on_targets, on_targets.c.contact_id == Contact.id)
+        .where(~or_(*skipped) if skipped else true()).order_by(Contact.id).limit(1)
+    )

@@ -3,14 +3,16 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.common.clock import utcnow
+from webapp.common.filters import label
 from webapp.common.hooks import Hooks
 from webapp.common.pages import STOP_POLLING, render, wants_fragment
 from webapp.extensions import db
 from webapp.sending import bp, lifecycle
-from webapp.sending.ownership import NOT_YOURS, may_change
-from webapp.sending.forms import ConfirmForm, DripEditForm, MassEmailForm
+from webapp.sending.forms import ConfirmForm, DripEditForm, MassEmailForm, audience_from
 from webapp.sending.models import MassEmail
+from webapp.sending.ownership import NOT_YOURS, may_change
 from webapp.sending.progress import mass_emails_page, progress
+from webapp.sending.sample import sample_subject
 from webapp.sending.step import LEASE_SECONDS
 
 
@@ -52,19 +54,50 @@ def create_mass_email():
     form = MassEmailForm()
     if not form.validate():
         return render("sending/new.html", "sending/_form.html", status=422, form=form)
-    mass_email = lifecycle.create_draft(
-        current_user.id, form.name.data, form.template_id.data, form.list_ids.data, form.excluding_list_ids.data,
-        form.from_name.data, form.from_email.data, form.reply_to.data, form.campaign.data,
-        scheduled_at=form.scheduled_at.data if form.when.data == "later" else None, drip_schedule=form.drip_schedule(),
-    )
+    mass_email = lifecycle.create_draft(current_user.id, **form.draft_values())
     return redirect(url_for("sending.mass_email", mass_email_id=mass_email.id), 303)
+
+
+@bp.post("/mass-emails/estimate")
+def estimate_recipients():
+    """The form's live recipient estimate, as lists are ticked (it writes nothing)."""
+    audience = audience_from(request.form)
+    return render("sending/_estimate.html", "sending/_estimate.html", audience=audience,
+                  summary=lifecycle.estimate(audience, utcnow()))
+
+
+@bp.route("/mass-emails/<int:mass_email_id>/edit-draft", methods=["GET", "POST"])
+def edit_draft(mass_email_id):
+    """A draft's (or a scheduled send's, until it starts) every choice, on the new mass email form."""
+    mass_email = _changeable(mass_email_id)
+    if mass_email.state not in lifecycle.EDITABLE_STATES:
+        return _not_editable(mass_email)
+    form = MassEmailForm(editing_id=mass_email_id)
+    if request.method == "GET":
+        form.load(mass_email)
+    elif form.validate():
+        try:
+            lifecycle.update_draft(mass_email_id, **form.draft_values())
+        except lifecycle.LifecycleError as error:
+            return _not_editable(mass_email, str(error))
+        flash("Saved. Check the recipients and the preflight again, then confirm.", "success")
+        return redirect(url_for("sending.mass_email", mass_email_id=mass_email_id), 303)
+    return render("sending/edit_draft.html", "sending/_form.html", status=422 if form.errors else 200,
+                  form=form, mass_email=mass_email)
+
+
+def _not_editable(mass_email, message=None):
+    """409 with the reason: sending has started (maybe just now, by the clock or someone else)."""
+    mass_email = db.session.get(MassEmail, mass_email.id, populate_existing=True)
+    message = message or f"This mass email is {label(mass_email.state, 'mass_email_state')} already and can no longer be edited."
+    return _progress(mass_email, notice=("error", message), status=409)
 
 
 def _confirm(mass_email, form, status=200):
     now = utcnow()
     return render("sending/confirm.html", "sending/_confirm.html", status=status, mass_email=mass_email, form=form,
                   may_change=_may_change(mass_email),
-                  summary=lifecycle.dry_run_summary(mass_email.id, now),
+                  summary=lifecycle.dry_run_summary(mass_email.id, now), sample=sample_subject(mass_email),
                   schedules=mass_email.scheduled_at is not None and mass_email.scheduled_at > now)
 
 
@@ -137,6 +170,12 @@ def resume_mass_email(mass_email_id):
 def cancel_mass_email(mass_email_id):
     return _act(mass_email_id, lambda: lifecycle.cancel_mass_email(mass_email_id, utcnow()),
                 lambda unsent: f"Cancelled. {unsent:,} recipient{'' if unsent == 1 else 's'} still waiting will not be sent.")
+
+
+@bp.post("/mass-emails/<int:mass_email_id>/restart")
+def restart_mass_email(mass_email_id):
+    return _act(mass_email_id, lambda: lifecycle.restart_mass_email(mass_email_id, utcnow()),
+                lambda waiting: f"Sending to the {waiting:,} recipient{'' if waiting == 1 else 's'} not reached yet.")
 
 
 @bp.route("/mass-emails/<int:mass_email_id>/edit", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from webapp.common.forms import NormalizedEmail, strip
 from webapp.mail.dkim import InvalidDkimKey, check_private_key
 from webapp.mail.hosts import host_problem
+from webapp.mail.imap import SECURITY_CHOICES as IMAP_SECURITY_CHOICES
 from webapp.mail.smtp import SECURITY_CHOICES
 from webapp.settings.service import EDITABLE_FIELDS, InvalidSiteUrl, get_settings, normalize_site_url
 
@@ -16,6 +17,7 @@ _DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9]
 _SELECTOR = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 SELECTOR_RULE = "A selector is letters, digits, dots, dashes or underscores, e.g. mailroom or s2026."
 SECURITY_LABELS = {"none": "None (plain SMTP)", "starttls": "STARTTLS (usually port 587)", "ssl": "SSL/TLS (usually port 465)"}
+IMAP_SECURITY_LABELS = {"ssl": "SSL/TLS (usually port 993)", "starttls": "STARTTLS (usually port 143)", "none": "None (plain IMAP)"}
 
 
 class SettingsForm(FlaskForm):
@@ -54,6 +56,26 @@ class SettingsForm(FlaskForm):
     smtp_security = SelectField("Security", choices=[SelectChoice(c, SECURITY_LABELS[c]) for c in SECURITY_CHOICES])
     from_name = StringField("From name", validators=[Length(max=200)], filters=[strip])
     from_email = EmailField("From email", validators=[Optional(), NormalizedEmail()], filters=[strip])
+    # Bounces and the bounce mailbox (IMAP); the password is write-only like the SMTP one.
+    bounce_address = EmailField("Bounce address", validators=[Optional(), NormalizedEmail()], filters=[strip])
+    unsubscribe_mailto = EmailField("Unsubscribe address (mailto)", validators=[Optional(), NormalizedEmail()], filters=[strip])
+    delivered_on_acceptance = BooleanField("The relay's acceptance means delivered")
+    soft_bounce_limit = IntegerField("Suppress after (soft bounces)", validators=[
+        Optional(), NumberRange(min=1, max=100, message="Enter 1 to 100 soft bounces, or leave it empty to never suppress for them.")])
+    soft_bounce_days = IntegerField("Within (days)", default=30, validators=[
+        InputRequired(message="Enter a number of days from 1 to 365."),
+        NumberRange(min=1, max=365, message="Enter a number of days from 1 to 365.")])
+    imap_host = StringField("IMAP host", validators=[Length(max=255)], filters=[strip])
+    imap_port = IntegerField("Port", default=993, validators=[
+        InputRequired(message="Enter the IMAP port, e.g. 993."),
+        NumberRange(min=1, max=65535, message="A port is a number from 1 to 65535.")])
+    imap_security = SelectField("Security", choices=[SelectChoice(c, IMAP_SECURITY_LABELS[c]) for c in IMAP_SECURITY_CHOICES])
+    imap_username = StringField("Username", validators=[Length(max=255)], filters=[strip])
+    imap_password = PasswordField("Password", validators=[Length(max=255)])
+    clear_imap_password = BooleanField("Remove the stored password")
+    imap_folder = StringField("Folder to read", default="INBOX", validators=[Length(max=255)], filters=[strip])
+    imap_processed_folder = StringField("Folder for processed mail", default="Processed", validators=[Length(max=255)], filters=[strip])
+    imap_other_folder = StringField("Folder for everything else", default="Not bounces", validators=[Length(max=255)], filters=[strip])
     # DKIM signing. The key field is named unlike the column, so obj= never fills it: write-only.
     dkim_domain = StringField("Signing domain (d=)", filters=[strip, lambda v: v.lower().rstrip(".") if v else v])
     dkim_selector = StringField("Selector (s=)", filters=[strip])
@@ -73,6 +95,15 @@ class SettingsForm(FlaskForm):
         if field.data and not _HOSTNAME.fullmatch(field.data):
             raise ValidationError("Enter just the host name, e.g. smtp.example.com: no scheme, path or port (the port has its own field).")
         problem = field.data and host_problem(field.data, current_app.config.get("ALLOW_PRIVATE_SMTP", False))
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_imap_host(self, field):
+        if field.data and not _HOSTNAME.fullmatch(field.data):
+            raise ValidationError("Enter just the host name, e.g. imap.example.com: no scheme, path or port (the port has its own field).")
+        if field.data and not self.bounce_address.data:
+            raise ValidationError("Enter the bounce address too: it is the mailbox this one reads.")
+        problem = field.data and host_problem(field.data, current_app.config.get("ALLOW_PRIVATE_SMTP", False), "IMAP")
         if problem:
             raise ValidationError(problem)
 

@@ -2,6 +2,7 @@ from flask import current_app, flash, redirect, url_for
 
 from webapp.common.access import admin_required
 from webapp.common.pages import render, wants_fragment
+from webapp.mail.imap import ImapFailure, check_connection, imap_config
 from webapp.mail.smtp import SmtpFailure, send_test_email, smtp_config
 from webapp.settings import bp
 from webapp.settings.forms import SettingsForm, SmtpTestForm
@@ -30,7 +31,8 @@ def index():
     update_settings(form.values(), smtp_password=form.smtp_password.data, clear_smtp_password=form.clear_smtp_password.data,
                     dkim_private_key=form.dkim_key.data, clear_dkim_private_key=form.clear_dkim_key.data,
                     dkim_ed25519_private_key=form.dkim_ed25519_key.data,
-                    clear_dkim_ed25519_private_key=form.clear_dkim_ed25519_key.data)
+                    clear_dkim_ed25519_private_key=form.clear_dkim_ed25519_key.data,
+                    imap_password=form.imap_password.data, clear_imap_password=form.clear_imap_password.data)
     if wants_fragment():
         # Swapped in place, so the admin keeps their scroll position; the fragment shows the notice.
         return _render("settings/_form.html", saved=True)
@@ -52,3 +54,18 @@ def smtp_test():
         current_app.logger.warning("SMTP test to %s failed: %s", test_form.recipient.data, failure)
         result, ok = str(failure), False
     return _render("settings/_smtp_test.html", test_form=test_form, result=result, ok=ok)
+
+
+@bp.post("/imap-test")
+@admin_required
+def imap_test():
+    """Log in to the saved bounce mailbox and say what its folder holds, or why it could not."""
+    config = imap_config(get_settings(), current_app.config.get("ALLOW_PRIVATE_SMTP", False))
+    if config is None:
+        return _render("settings/_imap_test.html", result="Enter the IMAP host and save first.", ok=False)
+    try:
+        result, ok = check_connection(config), True
+    except ImapFailure as failure:
+        current_app.logger.warning("IMAP test of %s failed: %s", config.address, failure)
+        result, ok = str(failure), False
+    return _render("settings/_imap_test.html", result=result, ok=ok)

@@ -13,6 +13,8 @@ EDITABLE_FIELDS = (
     "inactivity_days",
     "smtp_host", "smtp_port", "smtp_username", "smtp_security", "from_name", "from_email",
     "dkim_domain", "dkim_selector", "dkim_ed25519_selector",
+    "bounce_address", "unsubscribe_mailto", "delivered_on_acceptance", "soft_bounce_limit", "soft_bounce_days",
+    "imap_host", "imap_port", "imap_security", "imap_username", "imap_folder", "imap_processed_folder", "imap_other_folder",
 )
 
 
@@ -61,8 +63,9 @@ def adopt_site_url(url):
 
 
 def update_settings(values, smtp_password=None, clear_smtp_password=False, dkim_private_key=None, clear_dkim_private_key=False,
-                    dkim_ed25519_private_key=None, clear_dkim_ed25519_private_key=False):
-    """Store validated values. A blank smtp_password or DKIM key keeps the stored one (the
+                    dkim_ed25519_private_key=None, clear_dkim_ed25519_private_key=False, imap_password=None,
+                    clear_imap_password=False):
+    """Store validated values. A blank SMTP or IMAP password or DKIM key keeps the stored one (the
     fields are write-only: the page never sends a secret back to the browser)."""
     settings = get_settings()
     for name in EDITABLE_FIELDS:
@@ -72,6 +75,10 @@ def update_settings(values, smtp_password=None, clear_smtp_password=False, dkim_
         settings.smtp_password = ""
     elif smtp_password:
         settings.smtp_password = smtp_password
+    if clear_imap_password:
+        settings.imap_password = ""
+    elif imap_password:
+        settings.imap_password = imap_password
     if clear_dkim_private_key:
         settings.dkim_private_key = ""
     elif dkim_private_key and dkim_private_key.strip():

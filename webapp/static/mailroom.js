@@ -16,6 +16,15 @@
     });
   });
 
+  // The phone menu's button opens and closes the top bar's navigation.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".menu-button");
+    if (!button) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    button.closest(".topbar").classList.toggle("open", open);
+  });
+
   // <form data-confirm="question">: a plain (non-htmx) form asks before it submits.
   document.addEventListener("submit", function (event) {
     var question = event.target.dataset && event.target.dataset.confirm;

@@ -62,7 +62,7 @@ def _detail_context(target_list, **extra):
         target_list=target_list, counts=service.list_counts(target_list.id),
         members=rows, members_total=total, members_args=members_args, page_size=service.PAGE_SIZE,
         find=find, find_status=find_status, found=found, found_total=found_total, statuses=CONTACT_STATUSES,
-        edit_form=ListForm(obj=target_list, list_id=target_list.id),
+        edit_form=ListForm(obj=target_list, list_id=target_list.id), counts_out_of_band=wants_fragment(),
     )
     context.update(extra)
     return context

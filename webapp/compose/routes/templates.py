@@ -61,7 +61,8 @@ def _editor(template, form, fragment="compose/_template_form.html", status=200, 
     context = dict(
         template=template, form=form, test_form=extra.pop("test_form", None) or SendTestForm(formdata=None),
         problems=service.template_problems(values) if problems is None else problems,
-        tracking_urls=service.tracking_urls(), **_preview_context(template, values, draft=False), **extra,
+        tracking_urls=service.tracking_urls(), placeholders=service.placeholder_menu(),
+        **_preview_context(template, values, draft=False), **extra,
     )
     return render("compose/editor.html", fragment, status=status, **context)
 
