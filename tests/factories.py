@@ -258,6 +258,19 @@ def a_recipient(mass_email, email="a@example.com", *, contact=None, **fields):
 
 
 @factory
+def an_event(recipient, kind, occurred_at, *, source="pixel", **fields):
+    """One stored event of `recipient` (object), as the ingestion keeps it, without the counters it would change."""
+    from webapp.events.models import Event
+
+    event = Event(recipient_id=recipient.id, mass_email_id=recipient.mass_email_id, contact_id=recipient.contact_id,
+                  kind=kind, occurred_at=occurred_at, source=source, detail={},
+                  dedupe_key=f"test-{recipient.id}-{kind}-{occurred_at.isoformat()}-{fields.get('verdict')}", **fields)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+@factory
 def a_draft(lists, excluding=(), *, template=None, name="June news", **fields):
     """A draft made as the New mass email page makes it (lifecycle.create_draft), to `lists`, skipping `excluding`.
 

@@ -33,11 +33,11 @@ def create_app(config=None):
     for extension in (extensions.login_manager, extensions.csrf, extensions.mail, extensions.htmx):
         extension.init_app(app)
 
-    from webapp import (audience, auth, bounces, common, compose, errors, events, outbox, sending, settings, system, tracking,
-                        webhooks)
+    from webapp import (audience, auth, bounces, common, compose, errors, events, outbox, reports, sending, settings, system,
+                        tracking, webhooks)
 
-    for package in (common, auth, audience, compose, sending, events, tracking, webhooks, bounces, settings, outbox, system,
-                    errors):
+    for package in (common, auth, audience, compose, sending, events, tracking, webhooks, bounces, reports, settings, outbox,
+                    system, errors):
         package.init_app(app)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -142,6 +142,10 @@ class Recipient(db.Model):
         # index serves a contact's history and the detaching of a deleted contact's rows. Every index
         # costs seconds per million resolved rows, hence no separate one on contact_id.
         Index("uq_recipients_contact_id_mass_email_id", "contact_id", "mass_email_id", unique=True),
+        # The report's contact table: keyset pages by last change, email or status (reports/detail.py).
+        Index("ix_recipients_mass_email_id_status_changed_at", "mass_email_id", "status_changed_at", "id"),
+        Index("ix_recipients_mass_email_id_email", "mass_email_id", "email", "id"),
+        Index("ix_recipients_mass_email_id_status_id", "mass_email_id", "status", "id"),
         # Webhooks and bounces find their recipient by Message-ID; rows not yet sent have none to index.
         Index("ix_recipients_message_id", "message_id", postgresql_where=text("message_id IS NOT NULL"),
               sqlite_where=text("message_id IS NOT NULL")),

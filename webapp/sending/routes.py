@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from webapp.common.clock import utcnow
 from webapp.common.filters import label
+from webapp.common.hooks import Hooks
 from webapp.common.pages import STOP_POLLING, render, wants_fragment
 from webapp.extensions import db
 from webapp.sending import bp, lifecycle
@@ -13,6 +14,11 @@ from webapp.sending.ownership import NOT_YOURS, may_change
 from webapp.sending.progress import mass_emails_page, progress
 from webapp.sending.sample import sample_subject
 from webapp.sending.step import LEASE_SECONDS
+
+
+# The page of a started mass email shows what higher layers add below its progress (the report):
+# each hook takes the mass email and the query args and returns HTML.
+PAGE_SECTIONS = Hooks()
 
 
 def _mass_email(mass_email_id):
@@ -100,8 +106,10 @@ def _progress(mass_email, notice=None, status=200):
     shown = progress(mass_email, utcnow())
     if shown.final and wants_fragment() and status == 200:
         status = STOP_POLLING
+    sections = [] if wants_fragment() else [section(mass_email, request.args) for section in PAGE_SECTIONS]
     return render("sending/detail.html", "sending/_progress.html", status=status, mass_email=mass_email,
-                  progress=shown, notice=notice, lease_minutes=LEASE_SECONDS // 60, may_change=_may_change(mass_email))
+                  progress=shown, notice=notice, lease_minutes=LEASE_SECONDS // 60, may_change=_may_change(mass_email),
+                  sections=sections)
 
 
 @bp.get("/mass-emails/<int:mass_email_id>")
