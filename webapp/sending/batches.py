@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 
 from webapp.common.queues import redis_connection
 from webapp.extensions import db
@@ -137,10 +137,3 @@ def recover_expired_claims(now, mass_email_id=None):
     else:
         statement = statement.where(Recipient.mass_email_id == mass_email_id)
     return [(owner_id, settle_claim(claim_token, now)) for owner_id, claim_token in db.session.execute(statement).all()]
-
-
-def status_counts(mass_email_id):
-    """{status: number of recipients} of one mass email."""
-    return dict(db.session.execute(
-        select(Recipient.status, func.count()).where(Recipient.mass_email_id == mass_email_id).group_by(Recipient.status)
-    ).all())

@@ -5,7 +5,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.sending.batches import status_counts
 from webapp.sending.lifecycle import FINAL_STATES
 from webapp.sending.models import PENDING_STATUSES, MassEmail, Recipient
 
@@ -41,11 +40,24 @@ class Progress:
         return self.state in FINAL_STATES
 
 
+# Statuses no counter keeps; few rows each once a send is under way, found by the (mass email, status) index.
+_COUNTED_LIVE = (*PENDING_STATUSES, "failed", "unconfirmed")
+
+
+def _live_counts(mass_email_id):
+    return dict(db.session.execute(
+        select(Recipient.status, func.count())
+        .where(Recipient.mass_email_id == mass_email_id, Recipient.status.in_(_COUNTED_LIVE))
+        .group_by(Recipient.status)
+    ).all())
+
+
 def progress(mass_email, now):
-    counts = status_counts(mass_email.id)
-    sent = counts.get("sent", 0) + counts.get("delivered", 0)
+    """The send's progress. Sent and bounced are the stored counters the reports read too, so the
+    list, this page and its stat cards always agree; the rest are the few rows still moving."""
+    counts = _live_counts(mass_email.id)
     remaining = sum(counts.get(status, 0) for status in PENDING_STATUSES)
-    emailing = sum(counts.values()) - counts.get("dropped", 0)
+    emailing = mass_email.list_size_emailing or 0
     window_start = max(now - RATE_WINDOW, mass_email.started_at or now)
     recent = db.session.scalar(
         select(func.count()).where(Recipient.mass_email_id == mass_email.id, Recipient.sent_at >= window_start)
@@ -55,8 +67,8 @@ def progress(mass_email, now):
     rate = recent / minutes
     active = mass_email.state == "sending"
     return Progress(
-        state=mass_email.state, emailing=emailing, done=emailing - remaining, sent=sent,
-        bounced=counts.get("bounced", 0), failed=counts.get("failed", 0), remaining=remaining,
+        state=mass_email.state, emailing=emailing, done=max(emailing - remaining, 0), sent=mass_email.sent_count,
+        bounced=mass_email.bounced_count, failed=counts.get("failed", 0), remaining=remaining,
         deferred=counts.get("deferred", 0), unconfirmed=counts.get("unconfirmed", 0),
         rate_per_minute=rate, eta_minutes=remaining / rate if active and rate and remaining else None,
     )
