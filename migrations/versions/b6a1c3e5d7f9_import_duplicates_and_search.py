@@ -1,5 +1,7 @@
-"""contact imports: rows that repeat an earlier row exactly, counted apart from rejections;
-contact search: a trigram index on email, names and company (pg_trgm on PostgreSQL, FTS5 on SQLite)
+"""contact imports count exact repeats apart; contact search by trigrams (pg_trgm, SQLite FTS5)
+
+Imports: rows that repeat an earlier row exactly are counted apart from rejections.
+Search: a trigram index on email, names and company (pg_trgm on PostgreSQL, FTS5 on SQLite).
 
 Revision ID: b6a1c3e5d7f9
 Revises: b5d1e3f7a9c2
