@@ -14,9 +14,6 @@ from webapp.common.params import DatabaseIdConverter
 def create_app(config=None):
     app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
     app.config.from_object(config or config_module.config_for())
-    proxies = app.config.get("TRUSTED_PROXIES", 0)
-    if proxies:  # the client's address, scheme and host as the proxies in front saw them
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     # An empty SECRET_KEY= in the environment is as unsafe as none: both would sign sessions with a known key.
     # Before any blueprint adds its routes: every <int:...> takes only what a database id can be.
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -40,6 +37,9 @@ def create_app(config=None):
                     system, errors):
         package.init_app(app)
 
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:  # outermost: every layer sees the client's address, scheme and host as the proxies in front saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 

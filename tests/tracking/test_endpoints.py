@@ -235,3 +235,26 @@ def test_the_hidden_link_answers_without_a_redirect_and_its_click_is_judged_a_bo
     drain(app)
     (clicked,) = stored(app, "click")
     assert (clicked.verdict, clicked.verdict_rule) == ("bot", "hidden_link")
+
+
+def test_behind_a_proxy_the_open_records_the_reader_s_address(app, smtp_catcher):
+    """The pixel is answered before Flask's routes, inside ProxyFix: the address is the client's, not the router's."""
+    import config
+    from tests.clients import MailroomClient
+    from webapp import create_app
+
+    (rid, html), = sent_message(app).values()
+
+    class BehindAProxy(config.TestConfig):
+        TRUSTED_PROXIES = 1
+
+    proxied = create_app(BehindAProxy)
+    proxied.config.update(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config.get("REDIS_URL"))
+    proxied.test_client_class = MailroomClient
+    response = proxied.test_client().get(link(html, "/t/o/"), headers={"X-Forwarded-For": "203.0.113.50"},
+                                          environ_base={"REMOTE_ADDR": "10.0.0.1"})
+
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    drain(app)
+    (opened,) = stored(app, "open")
+    assert opened.ip == "203.0.113.50"

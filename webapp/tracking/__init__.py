@@ -16,5 +16,8 @@ bp = Blueprint("tracking", __name__, url_prefix="/t")
 
 def init_app(app):
     from webapp.tracking import routes  # noqa: F401  (routes register on bp)
+    from webapp.tracking.fast_path import TrackingFastPath
 
     app.register_blueprint(bp)
+    # Inside ProxyFix (create_app wraps it last), so REMOTE_ADDR is the client's.
+    app.wsgi_app = TrackingFastPath(app, app.wsgi_app)

@@ -12,6 +12,8 @@ from webapp.events.ingest import Incoming
 from webapp.extensions import db
 from webapp.settings.service import get_settings
 
+# The smallest transparent GIF.
+PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 # A version's link table, kept in Redis so a click costs no template compile. Short-lived: a
 # tracking URL's destination may be edited, and the next compile sees the edit.
 LINKS_KEY = "mailroom:links:{}"

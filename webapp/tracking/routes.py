@@ -7,11 +7,9 @@ from webapp.common.headers import SANDBOXED_MESSAGE
 from webapp.common.params import database_id
 from webapp.extensions import csrf, talisman
 from webapp.tracking import bp, subscriptions
-from webapp.tracking.hits import Hit, record_click, record_open
+from webapp.tracking.hits import PIXEL, Hit, record_click, record_open
 from webapp.tracking.view import message_html
 
-# The smallest transparent GIF.
-PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
 
 def _hit():
