@@ -32,7 +32,7 @@ def test_each_event_is_an_entry_with_its_verdict_link_and_server_words(app, ctx,
 
     opened, clicked = entries["event_open"], entries["event_click"]
     assert opened.title.endswith("opened (Likely Bot)") and opened.details["Judged"].startswith("Likely Bot: opened within seconds")
-    assert opened.details["Address"] == "203.0.113.9" and opened.details["Device"] == PERSON
+    assert opened.details["Address"] == "203.0.113.9" and opened.details["Device"] == "Safari on Mac OS X, Mac"
     assert clicked.details["Link"] == "https://shop.example.com/sale" and clicked.details["Judged"] == "Likely Human"
     bounced = entries["event_bounced"].details
     assert (bounced["Bounce"], bounced["Status"], bounced["Server said"]) == ("hard", "5.1.1", "user unknown")

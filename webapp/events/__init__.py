@@ -13,10 +13,12 @@ bp = Blueprint("events", __name__)
 def init_app(app):
     from webapp.events import bot_rules  # noqa: F401  (routes register on bp)
     from webapp.audience.contacts import TIMELINE_SOURCES
+    from webapp.events.devices import device
     from webapp.events.ingest import record_smtp_outcomes
     from webapp.events.timeline import event_entries
     from webapp.sending.journal import OUTCOMES_FOLDED
 
     OUTCOMES_FOLDED.register(record_smtp_outcomes)
     TIMELINE_SOURCES.register(event_entries)
+    app.add_template_filter(device, "device")
     app.register_blueprint(bp)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from webapp.audience.contacts import TimelineEntry
 from webapp.common.vocabulary import term
+from webapp.events.devices import device
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.sending.models import MassEmail
@@ -40,7 +41,7 @@ def _details(event):
     if event.ip:
         facts["Address"] = event.ip
     if event.user_agent:
-        facts["Device"] = event.user_agent
+        facts["Device"] = device(event.user_agent)
     return facts
 
 
