@@ -21,6 +21,18 @@ from webapp.tracking.hits import PIXEL, Hit, record_click, record_open
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
+def pixel_answer():
+    """The GIF, whatever the token (routes.py answers HEAD with it too)."""
+    return Response(PIXEL, mimetype="image/gif", headers=_NO_STORE)
+
+
+def click_answer(link):
+    """The redirect to a known link's destination; the hidden link gets an empty 204."""
+    response = Response(status=204) if link.hidden else redirect(link.destination, 302)
+    response.headers.update(_NO_STORE)
+    return response
+
+
 class TrackingFastPath:
     def __init__(self, app, wsgi_app):
         self.app = app
@@ -44,13 +56,9 @@ class TrackingFastPath:
     def _pixel(self, token, environ):
         with self.app.app_context():
             record_open(token, self._hit(environ))
-        return Response(PIXEL, mimetype="image/gif", headers=_NO_STORE)
+        return pixel_answer()
 
     def _click(self, token, environ):
         with self.app.app_context():
             link = record_click(token, self._hit(environ))
-        if link is None:
-            return None
-        response = Response(status=204) if link.hidden else redirect(link.destination, 302)
-        response.headers.update(_NO_STORE)
-        return response
+        return None if link is None else click_answer(link)

@@ -1,5 +1,5 @@
 """The public endpoints. Tokens are checked before anything else; garbage gets a plain 404."""
-from flask import Response, make_response, redirect, render_template, request
+from flask import make_response, render_template, request
 
 from webapp.common.access import public
 from webapp.common.clock import utcnow
@@ -7,7 +7,8 @@ from webapp.common.headers import SANDBOXED_MESSAGE
 from webapp.common.params import database_id
 from webapp.extensions import csrf, talisman
 from webapp.tracking import bp, subscriptions
-from webapp.tracking.hits import PIXEL, Hit, record_click, record_open
+from webapp.tracking.fast_path import click_answer, pixel_answer
+from webapp.tracking.hits import Hit, record_click, record_open
 from webapp.tracking.view import message_html
 
 
@@ -29,18 +30,14 @@ def _no_store(response):
 @public
 def open_pixel(token):
     record_open(token, _hit())
-    return _no_store(Response(PIXEL, mimetype="image/gif"))  # the same answer whatever the token
+    return pixel_answer()
 
 
 @bp.get("/c/<token>", merge_slashes=False)  # no redirect of "//evil.example" to anywhere
 @public
 def click(token):
     link = record_click(token, _hit())
-    if link is None:
-        return _not_found()
-    if link.hidden:
-        return _no_store(make_response("", 204))
-    return _no_store(redirect(link.destination, 302))
+    return _not_found() if link is None else click_answer(link)
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])
