@@ -228,7 +228,7 @@ def test_the_report_url_without_htmx_leads_to_the_page(marketer_client, report):
 def test_the_side_panel_lists_the_history_with_verdicts_and_polls_until_final(ctx, marketer_client, report):
     mass_email_id, people = report
     bot = db.session.get(Recipient, people["bot"])
-    an_event(bot, "open", T0 + timedelta(seconds=5), user_agent="GoogleImageProxy", verdict="bot", verdict_rule="image_proxy")
+    an_event(bot, "open", T0 + timedelta(seconds=5), user_agent="GoogleImageProxy", verdict="proxy", verdict_rule="privacy_proxy")
     an_event(bot, "delivered", T0, source="smtp")
     an_event(bot, "click", T0 + timedelta(hours=1), verdict="human", user_agent=(
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
@@ -238,7 +238,7 @@ def test_the_side_panel_lists_the_history_with_verdicts_and_polls_until_final(ct
 
     assert panel.status_code == 200 and b'hx-trigger="every 3s"' in panel.data
     assert panel.data.index(b'data-event="delivered"') < panel.data.index(b'data-event="open"')
-    assert b"Likely Bot" in panel.data and b"rule: image_proxy" in panel.data and b"GoogleImageProxy" in panel.data
+    assert b"Privacy proxy" in panel.data and b"a mail provider&#39;s image proxy" in panel.data and b"GoogleImageProxy" in panel.data
     assert b"Mobile Safari on iOS, iPhone" in panel.data  # the device, in words, from the user agent
     bounced = marketer_client.get(f"/mass-emails/{mass_email_id}/recipients/{people['bounced']}", htmx=True)
     assert bounced.status_code == 286 and b"every 3s" not in bounced.data and b"550 5.1.1 no such user" in bounced.data

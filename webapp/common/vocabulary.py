@@ -118,6 +118,16 @@ VERDICTS = {
     "proxy": Term("Privacy proxy", "badge-pending"),
 }
 
+# Which rule of events/bots.py gave a verdict, in words for the side panel and the contact timeline.
+VERDICT_RULES = {
+    "machine_open": Term("the provider flagged a machine open"),
+    "hidden_link": Term("a link no person can see"),
+    "privacy_proxy": Term("a mail provider's image proxy"),
+    "scanner_user_agent": Term("a known scanner's user agent"),
+    "fast_open": Term("opened within seconds of arriving"),
+    "simultaneous_clicks": Term("several links clicked at once"),
+}
+
 VOCABULARIES = {
     "mass_email_state": MASS_EMAIL_STATES,
     "recipient_status": RECIPIENT_STATUSES,
@@ -128,6 +138,7 @@ VOCABULARIES = {
     "event_kind": EVENT_KINDS,
     "event_source": EVENT_SOURCES,
     "verdict": VERDICTS,
+    "verdict_rule": VERDICT_RULES,
 }
 
 

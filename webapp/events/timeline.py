@@ -16,11 +16,6 @@ from webapp.sending.models import MassEmail
 # The SMTP answer is already the mass email's own entry; a busy contact's page shows its latest events.
 SHOWN_KINDS = ("delivered", "deferred", "bounced", "open", "click", "complaint", "unsubscribe", "resubscribe")
 MOST_EVENTS = 300
-RULE_WORDS = {
-    "machine_open": "the provider flagged a machine open", "hidden_link": "a link no person can see",
-    "privacy_proxy": "a mail provider's image proxy", "scanner_user_agent": "a known scanner's user agent",
-    "fast_open": "opened within seconds of arriving", "simultaneous_clicks": "several links clicked at once",
-}
 
 
 def _details(event):
@@ -28,7 +23,7 @@ def _details(event):
     facts = {"Source": term("event_source", event.source).label}
     if event.verdict:
         verdict = term("verdict", event.verdict).label
-        facts["Judged"] = f"{verdict}: {RULE_WORDS.get(event.verdict_rule, event.verdict_rule)}" if event.verdict_rule else verdict
+        facts["Judged"] = f"{verdict}: {term('verdict_rule', event.verdict_rule).label}" if event.verdict_rule else verdict
     if event.url:
         facts["Link"] = event.url
     if detail.get("kind"):
