@@ -263,8 +263,8 @@ def an_event(recipient, kind, occurred_at, *, source="pixel", **fields):
     from webapp.events.models import Event
 
     event = Event(recipient_id=recipient.id, mass_email_id=recipient.mass_email_id, contact_id=recipient.contact_id,
-                  kind=kind, occurred_at=occurred_at, source=source, detail={},
-                  dedupe_key=f"test-{recipient.id}-{kind}-{occurred_at.isoformat()}-{fields.get('verdict')}", **fields)
+                  kind=kind, occurred_at=occurred_at, source=source,
+                  dedupe_key=f"test-{recipient.id}-{kind}-{occurred_at.isoformat()}-{fields.get('verdict')}", **{"detail": {}, **fields})
     db.session.add(event)
     db.session.commit()
     return event

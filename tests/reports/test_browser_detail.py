@@ -21,12 +21,17 @@ def test_a_card_swaps_the_table_and_back_restores_the_previous_card(page, app, m
                                 sent_at=T0, delivered_at=T0, status_changed_at=T0, **fields)
         for minute in range(fields.get("open_count", 0) * 7):  # opens spread over two hours, some judged human
             an_event(recipient, "open", T0 + timedelta(minutes=minute * 9), verdict="human" if minute % 3 == 0 else "bot")
+        for n, path in enumerate(("pricing", "blog/june-launch", "pricing")[:fields.get("open_count", 0) + 1]):
+            an_event(recipient, "click", T0 + timedelta(minutes=20 + n * 30), url=f"https://example.com/{path}",
+                     verdict="human" if n else "bot")
     a_recipient(mass_email, "dan@example.org", status="bounced", bounce_kind="hard", smtp_reply="550 no such user",
                 sent_at=T0, status_changed_at=T0)
     log_in(page, "marketer@example.com")
     page.goto(f"/mass-emails/{mass_email.id}")
     table = page.locator("[data-contact-table] tbody tr")
     expect(table).to_have_count(4)
+    expect(page.locator('[data-chart="links"] g[data-link]')).to_have_count(2)
+    expect(page.locator('[data-chart="links"]')).to_contain_text("https://example.com/pricing")
 
     page.get_by_role("link", name=re.compile("Unique Opens")).click()
     expect(table).to_have_count(2)

@@ -269,3 +269,28 @@ def test_the_charts_stack_human_and_bot_events_per_time_bucket(ctx, marketer_cli
     assert chart.total == 4 and chart.peak == 3 and chart.bars[0].start == T0
     page = marketer_client.get(f"/mass-emails/{mass_email_id}/charts", htmx=True)
     assert b'data-chart="opens"' in page.data and page.data.count(b'class="bar-human"') == 10 and b"No clicks yet." in page.data
+
+
+def test_clicks_per_link_counts_each_link_human_and_bot_most_clicked_first(ctx, marketer_client, report):
+    from webapp.reports.detail_charts import MOST_LINKS, link_chart
+
+    mass_email_id, people = report
+    assert link_chart(mass_email_id) is None
+    human, bot = db.session.get(Recipient, people["human"]), db.session.get(Recipient, people["bot"])
+    pricing, blog = "https://example.com/pricing", "https://example.com/blog"
+    an_event(human, "click", T0, url=pricing, verdict="human")
+    an_event(human, "click", T0 + timedelta(minutes=1), url=pricing, verdict="human")
+    an_event(bot, "click", T0, url=pricing, verdict="bot")
+    an_event(bot, "click", T0 + timedelta(seconds=1), url=blog, verdict="bot")
+    an_event(bot, "click", T0 + timedelta(seconds=3), url=blog, verdict="bot")
+    an_event(bot, "click", T0 + timedelta(seconds=2), url=None, verdict="bot", detail={"hidden_link": True})
+    for n in range(MOST_LINKS):  # one click each on ten more links: the chart keeps the ten most clicked
+        an_event(human, "click", T0 + timedelta(hours=1, minutes=n), url=f"https://example.com/{n:02}", verdict="human")
+
+    chart = link_chart(mass_email_id)
+
+    assert (chart.bars[0].url, chart.bars[0].human, chart.bars[0].bot, chart.bars[0].people) == (pricing, 2, 1, 2)
+    assert (chart.bars[1].url, chart.bars[1].human, chart.bars[1].bot, chart.bars[1].people) == (blog, 0, 2, 1)
+    assert len(chart.bars) == MOST_LINKS and chart.more == 2 and chart.peak == 3
+    page = marketer_client.get(f"/mass-emails/{mass_email_id}/charts", htmx=True)
+    assert page.data.count(b"<g data-link=") == MOST_LINKS and b"2 more links not shown" in page.data

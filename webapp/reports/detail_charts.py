@@ -1,4 +1,5 @@
-"""Opens and clicks over time for the detail view, human and bot stacked: counted per time bucket in the database."""
+"""The detail view's charts, counted in the database: opens and clicks over time (per time bucket) and clicks per
+link, each bar human and bot stacked."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,6 +9,7 @@ from webapp.events.models import Event
 from webapp.extensions import db
 
 BUCKETS = 24
+MOST_LINKS = 10
 EPOCH = datetime(1970, 1, 1)
 # Bucket widths a chart picks from: the smallest that fits the span into BUCKETS bars.
 WIDTHS = [timedelta(minutes=m) for m in (5, 15, 30, 60, 180, 360, 720, 1440, 10080)]
@@ -32,6 +34,25 @@ class Chart:
         return sum(bar.human + bar.bot for bar in self.bars)
 
 
+@dataclass
+class LinkBar:
+    url: str
+    human: int
+    bot: int
+    people: int  # recipients who clicked it
+
+
+@dataclass
+class LinkChart:
+    bars: list  # the most clicked links first, up to MOST_LINKS
+    more: int  # links left out
+    peak: int
+
+
+def _human(verdict):
+    return func.sum(case((verdict == "human", 1), else_=0))
+
+
 def _epoch(column):
     """Seconds since 1970 of a naive UTC datetime column, as an integer, on either database."""
     if db.engine.dialect.name == "postgresql":
@@ -48,12 +69,27 @@ def engagement_chart(mass_email_id, kind):
     width = next((w for w in WIDTHS if last - first < w * (BUCKETS - 1)), WIDTHS[-1])
     seconds = int(width.total_seconds())
     bucket = (_epoch(Event.occurred_at) // seconds).label("bucket")
-    human = func.sum(case((Event.verdict == "human", 1), else_=0))
-    counts = {number: (int(humans or 0), total)
-              for number, humans, total in db.session.execute(select(bucket, human, func.count()).where(*where).group_by(bucket))}
+    counts = {number: (int(humans or 0), total) for number, humans, total
+              in db.session.execute(select(bucket, _human(Event.verdict), func.count()).where(*where).group_by(bucket))}
     origin = min(counts)
     bars = []
     for number in range(origin, min(max(counts), origin + BUCKETS * 2) + 1):
         humans, total = counts.get(number, (0, 0))
         bars.append(Bar(EPOCH + timedelta(seconds=number * seconds), humans, total - humans))
     return Chart(kind, bars, width, max(bar.human + bar.bot for bar in bars))
+
+
+def link_chart(mass_email_id):
+    """Clicks per link of a mass email, the most clicked first; None before the first click.
+
+    The hidden bot trap has no destination (url NULL), so it is no link here."""
+    total = func.count()
+    rows = db.session.execute(
+        select(Event.url, _human(Event.verdict), total, func.count(Event.recipient_id.distinct()))
+        .where(Event.mass_email_id == mass_email_id, Event.kind == "click", Event.url.is_not(None))
+        .group_by(Event.url).order_by(total.desc(), Event.url)
+    ).all()
+    if not rows:
+        return None
+    bars = [LinkBar(url, int(humans or 0), clicks - int(humans or 0), people) for url, humans, clicks, people in rows[:MOST_LINKS]]
+    return LinkChart(bars, len(rows) - len(bars), bars[0].human + bars[0].bot)

@@ -7,7 +7,7 @@ from webapp.compose.service import message_settings
 from webapp.compose.tokens import TrackingUrls
 from webapp.extensions import db
 from webapp.reports import bp, detail
-from webapp.reports.detail_charts import engagement_chart
+from webapp.reports.detail_charts import engagement_chart, link_chart
 from webapp.reports.export import export_lines
 from webapp.sending.models import MassEmail
 from webapp.settings.service import get_settings
@@ -66,7 +66,8 @@ def charts(mass_email_id):
     """The charts, loaded after the page: they count every open and click, which the page need not wait for."""
     mass_email = _started(mass_email_id)
     return render_template("reports/_detail_charts.html", mass_email=mass_email,
-                           charts={kind: engagement_chart(mass_email.id, kind) for kind in ("open", "click")})
+                           charts={kind: engagement_chart(mass_email.id, kind) for kind in ("open", "click")},
+                           links=link_chart(mass_email.id))
 
 
 @bp.get("/mass-emails/<int:mass_email_id>/export.csv")
