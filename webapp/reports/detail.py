@@ -139,6 +139,12 @@ def drop_reasons(mass_email_id):
     ).all()
 
 
+def inactive_count(mass_email_id):
+    """How many the send left out as inactive (the 2-year rule, audience/activity.py)."""
+    return db.session.scalar(select(func.count()).where(
+        Recipient.mass_email_id == mass_email_id, Recipient.status == "dropped", Recipient.drop_reason == "inactive"))
+
+
 def target_lists(mass_email_id):
     """(sent-to list names, excluded list names)."""
     rows = db.session.execute(select(TargetList.name, MassEmailList.excluding).join(MassEmailList, MassEmailList.list_id == TargetList.id)

@@ -37,6 +37,7 @@ def report_section(mass_email, _args):
     """The header and report below a started mass email's progress (sending's PAGE_SECTIONS hook)."""
     lists, excluding = detail.target_lists(mass_email.id)
     return Markup(render_template("reports/_detail_section.html", lists=lists, excluding=excluding,
+                                  inactive=detail.inactive_count(mass_email.id),
                                   sample_recipient_id=detail.first_sent_recipient_id(mass_email.id),
                                   **_report_context(mass_email)))
 

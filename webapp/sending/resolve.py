@@ -9,8 +9,7 @@ of models.DROP_REASONS:
 2. contact_<status> – the contact unsubscribed, bounced or complained;
 3. suppressed_<reason> – the address is suppressed; suppressed_domain – its domain is;
 4. list_opt_out – opted out of every target list the contact is on (one list still opted in is enough);
-5. inactive – no activity for settings.inactivity_days. A contact never active counts from
-   when it was created, so a fresh import is not dropped as "inactive" before its first send;
+5. inactive – no activity for settings.inactivity_days (audience/activity.py);
 6. over_cap – queued rows past settings.max_recipients_per_send, by contact id (oldest contacts first).
 
 It is all one INSERT .. SELECT, the per-send cap included (a running count of the rows queued so
@@ -20,10 +19,10 @@ The address, status and lists are read once here: later changes to a contact do 
 who this mass email is for (that is what "frozen when sending starts" means).
 """
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import and_, case, exists, false, func, insert, literal, or_, select, text, true
 
+from webapp.audience.activity import LAST_ACTIVE, inactive_cutoff
 from webapp.audience.models import Contact, ListMembership, Suppression
 from webapp.audience.suppressions import suppressed_clause
 from webapp.extensions import db
@@ -101,9 +100,9 @@ def _drop_reason(contacts_on_targets, now, settings):
         (suppressed_clause(), func.coalesce(literal("suppressed_") + email_suppression_reason, literal("suppressed_domain"))),
         (contacts_on_targets.c.opted_out_everywhere, literal("list_opt_out")),
     ]
-    if settings.inactivity_days is not None:
-        cutoff = now - timedelta(days=settings.inactivity_days)
-        whens.append((func.coalesce(Contact.last_activity_at, Contact.created_at) < cutoff, literal("inactive")))
+    cutoff = inactive_cutoff(now, settings.inactivity_days)
+    if cutoff is not None:
+        whens.append((LAST_ACTIVE < cutoff, literal("inactive")))
     return case(*whens, else_=None)
 
 

@@ -14,6 +14,7 @@ from webapp.sending.ownership import NOT_YOURS, may_change
 from webapp.sending.progress import mass_emails_page, progress
 from webapp.sending.sample import sample_subject
 from webapp.sending.step import LEASE_SECONDS
+from webapp.settings.service import get_settings
 
 
 # The page of a started mass email shows what higher layers add below its progress (the report):
@@ -96,7 +97,7 @@ def _not_editable(mass_email, message=None):
 def _confirm(mass_email, form, status=200):
     now = utcnow()
     return render("sending/confirm.html", "sending/_confirm.html", status=status, mass_email=mass_email, form=form,
-                  may_change=_may_change(mass_email),
+                  may_change=_may_change(mass_email), inactivity_days=get_settings().inactivity_days,
                   summary=lifecycle.dry_run_summary(mass_email.id, now), sample=sample_subject(mass_email),
                   schedules=mass_email.scheduled_at is not None and mass_email.scheduled_at > now)
 

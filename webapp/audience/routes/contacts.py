@@ -5,10 +5,13 @@ from webapp.audience.contacts import (
     DEFAULT_DIRECTION, DEFAULT_SORT, SORTS, contact_page, contact_timeline, delete_contact, get_contact,
     suppressions_for, update_contact,
 )
+from webapp.audience.activity import inactivity
 from webapp.audience.export import export_rows
 from webapp.audience.forms import ContactFilterForm, ContactForm
 from webapp.audience.models import CONTACT_STATUSES
+from webapp.common.clock import utcnow
 from webapp.common.pages import render, wants_fragment
+from webapp.settings.service import get_settings
 
 
 def _listing_args():
@@ -46,7 +49,8 @@ def contacts_export():
 def contact(contact_id):
     contact = _contact_or_404(contact_id)
     return render_template("audience/contact.html", contact=contact, timeline=contact_timeline(contact),
-                           suppressions=suppressions_for(contact))
+                           suppressions=suppressions_for(contact),
+                           inactive=inactivity(contact, utcnow(), get_settings().inactivity_days))
 
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
