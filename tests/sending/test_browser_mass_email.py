@@ -42,6 +42,9 @@ def test_create_confirm_send_and_watch_a_mass_email_reach_everyone(page, app, ma
     expect(page.locator("#progress")).to_contain_text("30 of 30 (100%)", timeout=60000)
     expect(page.locator('[data-state="sent"]')).to_be_visible()
     expect(page.locator('[data-count="sent"]')).to_have_text("30")
+    # The report below was drawn while the recipients were being prepared: the finished send redraws it.
+    expect(page.get_by_role("link", name="The message as sent")).to_be_visible()
+    expect(page.locator("[data-contact-table] tbody tr")).to_have_count(30)
     settled(page)
     screenshot(page, "mass-email-sent")
 

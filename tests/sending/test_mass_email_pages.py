@@ -147,6 +147,19 @@ def test_the_progress_fragment_keeps_polling_while_sending_and_stops_with_286_wh
     assert page.status_code == 200 and b"<html" in page.data
 
 
+def test_a_poll_from_a_page_drawn_in_another_state_redraws_the_page(app, marketer_client):
+    """The report below the progress was drawn before the recipients were ready: once the send has moved on,
+    the page is drawn again, so its cards and table are not left at nothing."""
+    with app.app_context():
+        mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id
+        started(mail_id, utcnow())
+
+    same = marketer_client.get(f"/mass-emails/{mail_id}?seen=sending", htmx=True)
+    assert same.status_code == 200 and "HX-Refresh" not in same.headers and b"seen=sending" in same.data
+    moved = marketer_client.get(f"/mass-emails/{mail_id}?seen=preparing", htmx=True)
+    assert moved.status_code == 200 and moved.headers["HX-Refresh"] == "true"
+
+
 def test_pause_resume_and_cancel_answer_with_the_progress_fragment(app, admin_client):
     with app.app_context():
         mail_id = a_draft([a_list("Newsletter", ["a@example.com", "b@example.com"])]).id

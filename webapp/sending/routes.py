@@ -1,5 +1,5 @@
 """Mass email pages: the list, a new mass email, the confirm step of a draft, and live progress."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.common.clock import utcnow
@@ -105,6 +105,12 @@ def _confirm(mass_email, form, status=200):
 def _progress(mass_email, notice=None, status=200):
     mass_email = db.session.get(MassEmail, mass_email.id, populate_existing=True)
     shown = progress(mass_email, utcnow())
+    if wants_fragment() and request.method == "GET" and request.args.get("seen", shown.state) != shown.state:
+        # The poll of a page drawn in another state: what that page shows below the progress (the recipients
+        # being prepared, a send under way) is out of date, so the browser draws the page anew, once.
+        response = make_response("", 200)
+        response.headers["HX-Refresh"] = "true"
+        return response
     if shown.final and wants_fragment() and status == 200:
         status = STOP_POLLING
     sections = [] if wants_fragment() else [section(mass_email, request.args) for section in PAGE_SECTIONS]
