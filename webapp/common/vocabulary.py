@@ -26,7 +26,7 @@ MASS_EMAIL_STATES = {
 }
 
 RECIPIENT_STATUSES = {
-    "queued": Term("waiting to be sent", "badge-pending", "⏳"),
+    "queued": Term("waiting to be sent", "badge-pending", "◷"),
     "sending": Term("being sent", "badge-running", "➤"),
     "sent": Term("sent", "badge-done", "✉"),
     "delivered": Term("delivered", "badge-done", "✓"),
