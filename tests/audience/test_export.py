@@ -72,3 +72,16 @@ def test_export_starts_with_a_utf8_byte_order_mark_so_spreadsheets_show_accents(
     data = marketer_client.get("/contacts/export.csv").get_data()
     assert data.startswith(b"\xef\xbb\xbfemail,")
     assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1][1] == "Zoë"
+
+
+def test_the_database_makes_cells_safe_exactly_as_safe_cell_does(ctx):
+    from sqlalchemy import literal, select
+
+    from webapp.audience.export import safe_cell_sql, seconds_sql
+    from webapp.extensions import db
+
+    texts = ["Ada", "=SUM(A1)", "+1 555", "-x", "@home", "\tTab", "\rCR", "a=b", "", "Zoë"]
+    for text in texts:
+        assert db.session.scalar(select(safe_cell_sql(literal(text)))) == safe_cell(text), text
+    moment = datetime(2026, 6, 1, 9, 5, 7, 123456)
+    assert db.session.scalar(select(seconds_sql(literal(moment)))) == safe_cell(moment) == "2026-06-01 09:05:07"

@@ -206,7 +206,7 @@ def test_progress_measures_the_rate_over_recent_sends_and_estimates_the_time_lef
     first_twenty = select(Recipient.id).order_by(Recipient.id).limit(20).scalar_subquery()
     # 20 sent in the last two minutes (of a five-minute window) and nothing before.
     db.session.execute(Recipient.__table__.update().where(Recipient.id.in_(first_twenty))
-                       .values(status="sent", sent_at=now - timedelta(minutes=2)))
+                       .values(status="sent", sent_at=now - timedelta(minutes=2), status_changed_at=now - timedelta(minutes=2)))
     db.session.execute(MassEmail.__table__.update().values(sent_count=20))  # as the fold's ingestion keeps it
     db.session.commit()
 

@@ -3,7 +3,7 @@ import csv
 import io
 from datetime import datetime
 
-from sqlalchemy import func, select, true
+from sqlalchemy import case, func, literal, select, true
 
 from webapp.audience.models import Contact
 from webapp.audience.search import contact_search_clause
@@ -23,6 +23,19 @@ def safe_cell(value):
         return value.isoformat(sep=" ", timespec="seconds")
     value = str(value)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def safe_cell_sql(column):
+    """safe_cell's rule for a text column, done by the database: for exports of a million rows, where the
+    check row by row in Python took most of the time."""
+    return case((func.substr(column, 1, 1).in_(FORMULA_STARTS), literal("'") + column), else_=column)
+
+
+def seconds_sql(column):
+    """A timestamp column as safe_cell writes it ("2026-06-01 09:00:00"), formatted by the database."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM-DD HH24:MI:SS")
+    return func.strftime("%Y-%m-%d %H:%M:%S", column)
 
 
 def custom_field_keys(where):

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, tuple_
 
+from webapp.audience.export import safe_cell_sql, seconds_sql
 from webapp.audience.models import Contact, TargetList
 from webapp.events.models import Event
 from webapp.common.vocabulary import RECIPIENT_STATUSES
@@ -256,9 +257,12 @@ def contact_page(mass_email_id, selection, after=None, before=None, size=PAGE_SI
 def export_statement(mass_email_id, selection):
     """Every row of the table a selection shows, in its order: what the CSV export streams (export.COLUMNS)."""
     key, _nullable, _type = SORTS[selection.sort]
-    statement = select(Recipient.email, Contact.first_name, Contact.last_name, Recipient.status, Recipient.status_changed_at,
-                       Recipient.open_count, Recipient.click_count, Recipient.drop_reason, Recipient.bounce_kind,
-                       Recipient.smtp_reply).outerjoin(Contact, Contact.id == Recipient.contact_id)
+    # Cells come out of the database as the CSV writes them (formulas neutralised, times in seconds), so the
+    # export's Python only hands rows to the C csv writer.
+    statement = select(safe_cell_sql(Recipient.email), safe_cell_sql(Contact.first_name), safe_cell_sql(Contact.last_name),
+                       Recipient.status, seconds_sql(Recipient.status_changed_at), Recipient.open_count,
+                       Recipient.click_count, Recipient.drop_reason, Recipient.bounce_kind,
+                       safe_cell_sql(Recipient.smtp_reply)).outerjoin(Contact, Contact.id == Recipient.contact_id)
     return _ordered(statement.where(_where(mass_email_id, selection)), key, selection.dir == "desc")
 
 
