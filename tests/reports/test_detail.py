@@ -294,3 +294,5 @@ def test_clicks_per_link_counts_each_link_human_and_bot_most_clicked_first(ctx, 
     assert len(chart.bars) == MOST_LINKS and chart.more == 2 and chart.peak == 3
     page = marketer_client.get(f"/mass-emails/{mass_email_id}/charts", htmx=True)
     assert page.data.count(b"<g data-link=") == MOST_LINKS and b"2 more links not shown" in page.data
+    without_script = marketer_client.get(f"/mass-emails/{mass_email_id}/charts")  # the page's <noscript> link
+    assert b"<html" in without_script.data and b'data-chart="links"' in without_script.data and b"Back to the report" in without_script.data

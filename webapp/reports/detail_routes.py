@@ -2,7 +2,7 @@
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, stream_with_context, url_for
 from markupsafe import Markup
 
-from webapp.common.pages import STOP_POLLING
+from webapp.common.pages import STOP_POLLING, render
 from webapp.compose.service import message_settings
 from webapp.compose.tokens import TrackingUrls
 from webapp.extensions import db
@@ -64,9 +64,10 @@ def report(mass_email_id):
 
 @bp.get("/mass-emails/<int:mass_email_id>/charts")
 def charts(mass_email_id):
-    """The charts, loaded after the page: they count every open and click, which the page need not wait for."""
+    """The charts, loaded after the page: they count every open and click, which the page need not wait for.
+    Without script the page links here, and they come as a page of their own."""
     mass_email = _started(mass_email_id)
-    return render_template("reports/_detail_charts.html", mass_email=mass_email,
+    return render("reports/charts.html", "reports/_detail_charts.html", mass_email=mass_email,
                            charts={kind: engagement_chart(mass_email.id, kind) for kind in ("open", "click")},
                            links=link_chart(mass_email.id))
 
