@@ -51,7 +51,8 @@ CARDS = {card.key: card for card in (
 )}
 DEFAULT_CARD = "emailing"
 
-# Sub-cards of Unique Opens / Unique Clicks: Likely Human has an event judged human (human_at).
+# Sub-cards of Unique Opens / Unique Clicks: Likely Human has an event judged human (human_at), an open or
+# a click: a person who clicked read the message, even when only a proxy or a blocked pixel saw the open.
 SUB_CARDS = ("all", "human", "bot", "none")
 _ENGAGED = {"opens": (Recipient.first_opened_at, "unique_open_count", "human_open_count", "Did Not Open"),
             "clicks": (Recipient.first_clicked_at, "unique_click_count", "human_click_count", "Did Not Click")}
