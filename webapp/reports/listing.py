@@ -116,14 +116,6 @@ class ListRow:
         """A drip between its first and last message: it shows its progress, play/pause and edit."""
         return self.mass_email.kind == "drip" and self.mass_email.state in ("preparing", "sending", "paused")
 
-    @property
-    def open_rate(self):
-        return self.mass_email.unique_open_count, self.mass_email.delivered_count
-
-    @property
-    def human_open_rate(self):
-        return self.mass_email.human_open_count, self.mass_email.delivered_count
-
 
 def _statement(user_id):
     return (select(MassEmail.id, MassEmail, TemplateVersion.subject, User.name.label("owner_name"),
