@@ -54,6 +54,14 @@ def test_scopes_hiding_a_stat_link_and_a_drip_paused_from_its_row(page, a_busy_a
     expect(rows).to_have_count(5)
     expect(page).to_have_url(re.compile(r"/mass-emails\?scope=account$"))
     expect(page.locator("[data-scope-note]")).to_contain_text("Everyone's mass emails")
+    page.get_by_label("Show").focus()
+    page.keyboard.press("ArrowUp")  # by keyboard: the swap keeps the focus where it was
+    expect(page).to_have_url(re.compile(r"/mass-emails\?scope=hidden$"))
+    expect(page.get_by_label("Show")).to_be_focused()
+    settled(page)
+    page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"/mass-emails\?scope=account$"))
+    expect(rows).to_have_count(5)
 
     page.get_by_role("button", name="Hide “July newsletter”").click()
     expect(page.locator("[data-row-gone]")).to_contain_text("Hid “July newsletter”")
