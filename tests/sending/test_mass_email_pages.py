@@ -1,4 +1,4 @@
-"""The mass email pages: the list, creating a draft, the confirm step, and the live progress fragment."""
+"""The mass email pages (the list: tests/reports/test_list.py): creating a draft, the confirm step, and the live progress fragment."""
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -10,24 +10,6 @@ from webapp.common.queues import queue
 from webapp.extensions import db
 from webapp.sending import lifecycle
 from webapp.sending.models import MassEmail, Recipient
-
-
-def test_the_list_starts_empty_and_says_how_to_begin(marketer_client):
-    page = marketer_client.get("/mass-emails")
-
-    assert page.status_code == 200 and b"No mass emails yet" in page.data
-    assert b'href="/mass-emails/new"' in page.data
-    assert b'aria-current="page">Mass emails' in page.data
-
-
-def test_the_list_shows_my_mass_emails_and_everyones_on_request(app, marketer_client, admin):
-    template_id, list_id = a_template().id, a_list(emails=["a@example.com", "b@example.com"]).id
-    with app.app_context():
-        lifecycle.create_draft(admin, "Admin's news", template_id, [list_id], [])
-
-    assert b"Admin&#39;s news" not in marketer_client.get("/mass-emails").data
-    everyone = marketer_client.get("/mass-emails?owner=all", htmx=True)
-    assert b"Admin&#39;s news" in everyone.data and b"<html" not in everyone.data
 
 
 def test_creating_a_mass_email_makes_a_draft_and_leads_to_the_confirm_step(app, marketer_client, marketer):

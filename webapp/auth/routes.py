@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -13,20 +11,10 @@ from webapp.auth.service import (
 )
 from webapp.common.access import admin_required, public
 from webapp.common.clock import utcnow
-from webapp.common.pages import render, wants_fragment
+from webapp.common.pages import render, safe_next, wants_fragment
 from webapp.extensions import db
 from webapp.mail.smtp import SmtpFailure, smtp_config
 from webapp.settings.service import adopt_site_url, get_settings
-
-
-def _safe_next(target):
-    """Only same-site paths: `next` must never become an open redirect."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,7 +38,7 @@ def login():
             user.last_login_at = utcnow()
             db.session.commit()
             _log_in(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("system.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("system.home"))
         ratelimit.record_failure(ip, form.email.data)
         flash("Wrong email or password, or the account is deactivated.", "error")
         status = 401

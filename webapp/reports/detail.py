@@ -4,26 +4,21 @@ Cards count nothing live: their numbers are the counters the event ingestion kee
 email (sending/models.py). A card's table lists the recipients whose row flags say they belong
 to it, so the table and the card agree by construction.
 """
-import base64
-import binascii
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, func, or_, select
 
 from webapp.audience.export import safe_cell_sql, seconds_sql
 from webapp.audience.models import Contact, TargetList
 from webapp.events.models import Event
 from webapp.common.vocabulary import RECIPIENT_STATUSES
 from webapp.extensions import db
+from webapp.reports import keyset
+from webapp.reports.keyset import BadParameter, encode_cursor  # noqa: F401  (the detail routes and bench use them here)
 from webapp.sending.models import MassEmailList, Recipient
 
 PAGE_SIZE = 50
-
-
-class BadParameter(ValueError):
-    """A query parameter no page offers (hand-edited or hostile URL)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +62,11 @@ SORTS = {
     "name": (_NAME, False, str),
 }
 DEFAULT_SORT, DEFAULT_DIRECTION = "date", "desc"
+
+
+def _order(sort):
+    key, nullable, value_type = SORTS[sort]
+    return keyset.Order(key, Recipient.id, nullable, value_type)
 
 
 @dataclass(frozen=True)
@@ -183,88 +183,25 @@ def _columns():
             Contact.first_name, Contact.last_name)
 
 
-def _ordered(statement, key, descending):
-    """Rows by key then id; NULL keys count as the largest (PostgreSQL's own order, so its indexes serve)."""
-    if descending:
-        return statement.order_by(key.desc().nulls_first(), Recipient.id.desc())
-    return statement.order_by(key.asc().nulls_last(), Recipient.id.asc())
-
-
-def _beyond(key, descending, value, last_id):
-    """The rows after (value, last_id) in the order _ordered gives. A row-value comparison, so the
-    database seeks the (mass_email_id, key, id) index to the cursor instead of filtering up to it."""
-    if value is None:  # the cursor row had a NULL key
-        if descending:
-            return or_(and_(key.is_(None), Recipient.id < last_id), key.is_not(None))
-        return and_(key.is_(None), Recipient.id > last_id)
-    if descending:
-        return tuple_(key, Recipient.id) < tuple_(value, last_id)
-    return tuple_(key, Recipient.id) > tuple_(value, last_id)  # the NULL keys after these: see contact_page
-
-
-def encode_cursor(value, recipient_id):
-    value = value.isoformat() if isinstance(value, datetime) else value
-    return base64.urlsafe_b64encode(json.dumps([value, recipient_id]).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor, value_type):
-    """(value, id) from a page link's cursor; BadParameter for anything a page did not make."""
-    try:
-        value, recipient_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if value is not None:
-            value = datetime.fromisoformat(value) if value_type is datetime else value_type(value)
-        if not isinstance(recipient_id, int) or isinstance(recipient_id, bool) or not (value is None or isinstance(value, value_type)):
-            raise ValueError
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise BadParameter("bad cursor") from None
-    return value, recipient_id
-
-
 def _statement(mass_email_id, selection):
     return select(*_columns()).outerjoin(Contact, Contact.id == Recipient.contact_id).where(_where(mass_email_id, selection))
 
 
-@dataclass
-class ContactPage:
-    rows: list
-    next_cursor: str | None
-    previous_cursor: str | None
-
-
 def contact_page(mass_email_id, selection, after=None, before=None, size=PAGE_SIZE):
     """One keyset page of the card's contacts; `after`/`before` are cursors from a page's links."""
-    key, nullable, value_type = SORTS[selection.sort]
-    descending = selection.dir == "desc"
-    backward = bool(before) and not after
-    cursor = decode_cursor(before if backward else after, value_type) if (before or after) else None
-    statement = base = _statement(mass_email_id, selection).add_columns(key.label("sort_key"))
-    walk_descending = descending != backward
-    if cursor is not None:
-        statement = statement.where(_beyond(key, walk_descending, *cursor))
-    rows = db.session.execute(_ordered(statement, key, walk_descending).limit(size + 1)).all()
-    if nullable and not walk_descending and cursor is not None and cursor[0] is not None and len(rows) <= size:
-        # The NULL keys come last; asked for apart, so the query above stays an index seek.
-        rows += db.session.execute(_ordered(base.where(key.is_(None)), key, False).limit(size + 1 - len(rows))).all()
-    more, rows = len(rows) > size, rows[:size]
-    if backward:
-        rows.reverse()
-    if not rows:
-        return ContactPage([], None, None)
-    first, last = (encode_cursor(row.sort_key, row.id) for row in (rows[0], rows[-1]))
-    return ContactPage(rows, last if (more if not backward else True) else None,
-                       first if (more if backward else cursor is not None) else None)
+    return keyset.page(_statement(mass_email_id, selection), _order(selection.sort), selection.dir == "desc",
+                       after=after, before=before, size=size)
 
 
 def export_statement(mass_email_id, selection):
     """Every row of the table a selection shows, in its order: what the CSV export streams (export.COLUMNS)."""
-    key, _nullable, _type = SORTS[selection.sort]
     # Cells come out of the database as the CSV writes them (formulas neutralised, times in seconds), so the
     # export's Python only hands rows to the C csv writer.
     statement = select(safe_cell_sql(Recipient.email), safe_cell_sql(Contact.first_name), safe_cell_sql(Contact.last_name),
                        Recipient.status, seconds_sql(Recipient.status_changed_at), Recipient.open_count,
                        Recipient.click_count, Recipient.drop_reason, Recipient.bounce_kind,
                        safe_cell_sql(Recipient.smtp_reply)).outerjoin(Contact, Contact.id == Recipient.contact_id)
-    return _ordered(statement.where(_where(mass_email_id, selection)), key, selection.dir == "desc")
+    return keyset.ordered(statement.where(_where(mass_email_id, selection)), _order(selection.sort), selection.dir == "desc")
 
 
 # A recipient in one of these has nothing more coming that changes its status: the side panel stops polling.

@@ -24,6 +24,7 @@ class MassEmail(db.Model):
         CheckConstraint(f"state IN {MASS_EMAIL_STATES}", name="state"),
         CheckConstraint(f"kind IN {MASS_EMAIL_KINDS}", name="kind"),
         Index("ix_mass_emails_state_scheduled_at", "state", "scheduled_at"),
+        Index("ix_mass_emails_created_at_id", "created_at", "id"),  # the mass email list's default order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

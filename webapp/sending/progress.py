@@ -1,4 +1,4 @@
-"""What the mass email pages show: the list of sends, and the live progress of one."""
+"""What a mass email's page shows while it sends: its live progress."""
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -6,19 +6,10 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.sending.lifecycle import FINAL_STATES
-from webapp.sending.models import PENDING_STATUSES, MassEmail, Recipient
+from webapp.sending.models import PENDING_STATUSES, Recipient
 
 # The sending rate is measured over this recent window, so a pause or a slow hour shows at once.
 RATE_WINDOW = timedelta(minutes=5)
-LIST_LIMIT = 200
-
-
-def mass_emails_page(owner_id=None):
-    """The newest mass emails first; only `owner_id`'s when given."""
-    statement = select(MassEmail).order_by(MassEmail.created_at.desc(), MassEmail.id.desc()).limit(LIST_LIMIT)
-    if owner_id is not None:
-        statement = statement.where(MassEmail.owner_id == owner_id)
-    return db.session.scalars(statement).all()
 
 
 @dataclass(frozen=True)

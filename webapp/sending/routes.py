@@ -1,17 +1,17 @@
-"""Mass email pages: the list, a new mass email, the confirm step of a draft, and live progress."""
+"""Mass email pages (the list is the reports' listing): a new mass email, the confirm step of a draft, and live progress."""
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.common.clock import utcnow
 from webapp.common.filters import label
 from webapp.common.hooks import Hooks
-from webapp.common.pages import STOP_POLLING, render, wants_fragment
+from webapp.common.pages import STOP_POLLING, render, safe_next, wants_fragment
 from webapp.extensions import db
 from webapp.sending import bp, lifecycle
 from webapp.sending.forms import ConfirmForm, DripEditForm, MassEmailForm, audience_from
 from webapp.sending.models import MassEmail
 from webapp.sending.ownership import NOT_YOURS, may_change
-from webapp.sending.progress import mass_emails_page, progress
+from webapp.sending.progress import progress
 from webapp.sending.sample import sample_subject
 from webapp.sending.step import LEASE_SECONDS
 from webapp.settings.service import get_settings
@@ -36,13 +36,6 @@ def _changeable(mass_email_id):
 
 def _may_change(mass_email):
     return may_change(mass_email, current_user.id, current_user.is_admin)
-
-
-@bp.get("/mass-emails")
-def mass_emails():
-    everyone = request.args.get("owner") == "all"
-    rows = mass_emails_page(None if everyone else current_user.id)
-    return render("sending/index.html", "sending/_mass_emails.html", rows=rows, everyone=everyone)
 
 
 @bp.get("/mass-emails/new")
@@ -148,13 +141,19 @@ def send_mass_email(mass_email_id):
 
 
 def _act(mass_email_id, action, notice):
-    """Pause, resume or cancel from the progress fragment's buttons; answers with the fragment."""
+    """Pause, resume or cancel from the progress fragment's buttons; answers with the fragment. A
+    button elsewhere (the mass email list's rows) sends `next`, a path of ours: the outcome is then
+    flashed and the answer redirects there (the list, or with htmx the row again)."""
     mass_email = _changeable(mass_email_id)
+    next_url = safe_next(request.form.get("next"))
     try:
-        result = action()
+        outcome = ("success", notice(action()))
     except lifecycle.LifecycleError as error:
-        return _progress(mass_email, notice=("error", str(error)), status=422)
-    return _progress(mass_email, notice=("success", notice(result)))
+        outcome = ("error", str(error))
+    if next_url:
+        flash(outcome[1], outcome[0])
+        return redirect(next_url, 303)
+    return _progress(mass_email, notice=outcome, status=422 if outcome[0] == "error" else 200)
 
 
 @bp.post("/mass-emails/<int:mass_email_id>/retry-start")
