@@ -95,7 +95,7 @@ def _segment_context(segment, **extra):
     members, total = segments.members_page(segment, query, page) if problem is None else ([], 0)
     context = dict(
         target_list=segment, description=segments.contact_filter(segment).describe(), count=count, problem=problem,
-        members=members, members_total=total, query=query, page=page, page_size=segments.PAGE_SIZE,
+        members=members, members_total=total, query=query, page_number=page, page_size=segments.PAGE_SIZE,
         edit_form=ListForm(obj=segment, list_id=segment.id),
     )
     context.update(extra)
