@@ -85,7 +85,7 @@ def test_create_a_segment_on_the_lists_page_and_give_it_a_filter(marketer_client
 
     assert saved.status_code == 303
     assert members(app, segment.id) == ["ada@acme.com"]
-    assert "custom field “Plan” equals “GOLD”".encode() in marketer_client.get(f"/lists/{segment.id}").data
+    assert "Custom field “Plan” equals “GOLD”".encode() in marketer_client.get(f"/lists/{segment.id}").data
 
 
 def test_an_unusable_filter_is_refused_with_the_reason(marketer_client, app):

@@ -256,7 +256,8 @@ class ContactFilter:
         """The filter in words, e.g. “Search words match “acme” and Status equals active”."""
         if not self.conditions:
             return "Every contact"
-        return " and ".join(_describe_condition(c) for c in self.conditions)
+        words = " and ".join(_describe_condition(c) for c in self.conditions)
+        return words[:1].upper() + words[1:]
 
 
 def _describe_condition(condition):
