@@ -111,7 +111,7 @@ def test_estimate_counts_a_segment_live_with_the_exclusions(settings):
     segment, bobs = acme(), a_segment("Bobs", ("email", "starts_with", "bob"))
 
     estimate = lifecycle.estimate(Audience((segment.id,), (bobs.id,)), NOW)
-    assert (estimate["all"], estimate["emailing"], estimate["skipped"], estimate["problem"]) == (1, 1, {"lists": 1}, None)
+    assert (estimate["all"], estimate["emailing"], estimate["skipped"], estimate.get("problem")) == (1, 1, {"lists": 1}, None)
     contact("cy@acme.com")
     assert lifecycle.estimate(Audience((segment.id,)), NOW)["emailing"] == 2
 

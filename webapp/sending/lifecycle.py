@@ -307,8 +307,8 @@ def dry_run_summary(mass_email_id, now):
 def estimate(audience, now):
     """dry_run_summary() for an Audience not saved yet: the new mass email form's live estimate.
 
-    A segment whose filter cannot be used counts nobody, and "problem" says why (sending would stop there)."""
+    A segment whose filter cannot be used counts nobody, and an added "problem" says why (sending would stop there)."""
     try:
-        return dict(preview_summary(audience, now, get_settings()), skipped=skipped_counts(audience, now), problem=None)
+        return dict(preview_summary(audience, now, get_settings()), skipped=skipped_counts(audience, now))
     except SegmentError as error:
         return dict(all=0, emailing=0, dropped={}, skipped={}, problem=str(error))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import DateTime, and_, case, exists, false, func, insert, literal, null, or_, select, text, true, union_all
 
 from webapp.audience.activity import LAST_ACTIVE, inactive_cutoff
-from webapp.audience.models import Contact, ListMembership, Suppression
+from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
 from webapp.audience.segments import SegmentError, split_lists
 from webapp.audience.suppressions import suppressed_clause
 from webapp.extensions import db
@@ -228,3 +228,16 @@ def first_contact(audience):
         select(Contact).join(on_targets, on_targets.c.contact_id == Contact.id)
         .where(~or_(*skipped) if skipped else true()).order_by(Contact.id).limit(1)
     )
+
+
+def unsubscribing_entirely(mass_email_ids):
+    """The mass emails among these whose unsubscribe link takes the contact off everything: those set
+    to (opt_out_entirely), and those sent to a segment, whose members have no membership to opt out of:
+    an opt-out of "this mass email's lists" could not keep them from its next send."""
+    if not mass_email_ids:
+        return set()
+    entirely = select(MassEmail.id).where(MassEmail.id.in_(mass_email_ids), MassEmail.opt_out_entirely.is_(True))
+    to_segment = (select(MassEmailList.mass_email_id).join(TargetList, TargetList.id == MassEmailList.list_id)
+                  .where(MassEmailList.mass_email_id.in_(mass_email_ids), MassEmailList.excluding.is_(False),
+                         TargetList.kind == "segment"))
+    return set(db.session.scalars(entirely.union(to_segment)))
