@@ -127,7 +127,7 @@ def test_counts_are_live_on_the_lists_page_and_the_mass_email_form(marketer_clie
     assert count_on_lists_page(app, "Static")["subscribed"] == 1
 
     lists_page = marketer_client.get("/lists")
-    assert b"segment</span>" in lists_page.data
+    assert b"data-state=\"segment\">segment</span>" in lists_page.data
     form = marketer_client.get("/mass-emails/new")
     assert "Acme (segment)".encode() in form.data
     estimate = marketer_client.post("/mass-emails/estimate", data={"list_ids": [segment_id]}, htmx=True)
