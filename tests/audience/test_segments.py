@@ -208,3 +208,13 @@ def test_segment_page_is_a_page_and_its_members_a_fragment(marketer_client):
 def test_static_lists_have_no_filter_page(marketer_client):
     list_id = a_list("Static").id
     assert marketer_client.get(f"/lists/{list_id}/filter").status_code == 404
+
+
+def test_rename_a_segment_keeps_its_filter(marketer_client, app):
+    segment_id = a_segment("Acme", ("email_domain", "equals", "acme.com")).id
+    a_list("Taken")
+    assert marketer_client.post(f"/lists/{segment_id}/edit", data={"name": "taken"}).status_code == 422
+    assert marketer_client.post(f"/lists/{segment_id}/edit", data={"name": "Acme people"}).status_code == 303
+    with app.app_context():
+        segment = db.session.get(TargetList, segment_id)
+        assert segment.name == "Acme people" and segment.filter["conditions"][0]["value"] == "acme.com"

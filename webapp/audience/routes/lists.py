@@ -114,12 +114,10 @@ def list_detail(list_id):
 def edit_list(list_id):
     target_list = _target_list(list_id)
     form = ListForm(list_id=list_id)
-    if not form.validate() and target_list.is_segment:
-        return render("audience/segment_detail.html", "audience/_list_edit.html", status=422,
-                      **_segment_context(target_list, edit_form=form, editing=True))
     if not form.validate():
-        return render("audience/list_detail.html", "audience/_list_edit.html", status=422,
-                      **_detail_context(target_list, edit_form=form, editing=True))
+        page, context = ("audience/segment_detail.html", _segment_context) if target_list.is_segment else \
+            ("audience/list_detail.html", _detail_context)
+        return render(page, "audience/_list_edit.html", status=422, **context(target_list, edit_form=form, editing=True))
     service.update_list(target_list, form.name.data, form.description.data)
     flash("List saved.", "success")
     return redirect(url_for("audience.list_detail", list_id=list_id), 303)
