@@ -98,6 +98,9 @@ def _on_targets(audience, now=None):
             .group_by(ListMembership.contact_id)
             .subquery("on_targets")
         )
+    if not static:  # segments only: their members are distinct contacts already, with no opt-out to count
+        return select(Contact.id.label("contact_id"), false().label("opted_out_everywhere")).where(segment_members) \
+            .subquery("on_targets")
     on_lists = union_all(
         select(ListMembership.contact_id, ListMembership.opted_out_at).where(ListMembership.list_id.in_(static)),
         select(Contact.id.label("contact_id"), null().cast(DateTime).label("opted_out_at")).where(segment_members),
