@@ -138,6 +138,18 @@ def a_list(name="Newsletter", emails=(), *, contacts=(), **fields):
 
 
 @factory
+def a_segment(name="Segment", *conditions, **fields):
+    """A segment (a list that stores a filter): `conditions` are (field, op, value) or (field, op, value, key) tuples."""
+    from webapp.audience.models import TargetList
+
+    rows = [dict(zip(("field", "op", "value", "key"), (*condition, "")[:4])) for condition in conditions]
+    segment = TargetList(name=name, kind="segment", filter={"conditions": rows}, **fields)
+    db.session.add(segment)
+    db.session.commit()
+    return segment
+
+
+@factory
 def a_membership(target_list, contact, **fields):
     """`contact` on `target_list` (objects or ids); added_at, opted_out_at as given."""
     from webapp.audience.models import ListMembership

@@ -23,10 +23,14 @@ HTML = ('<html><body><p>Hello {{ contact.first_name }}</p><p><a href="https://sh
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
 
-def sent_message(app, names=("Ann",), opt_out_entirely=True):
-    """Send a real mass email to ann@example.com (and more) through the catcher; {email: (recipient id, html)}."""
+def sent_message(app, names=("Ann",), opt_out_entirely=True, to_segment=False):
+    """Send a real mass email to ann@example.com (and more) through the catcher; {email: (recipient id, html)}.
+    to_segment: sent to a segment of everyone at example.com rather than to the list Newsletter."""
     with app.app_context():
         target = TargetList(name="Newsletter")
+        if to_segment:
+            target = TargetList(name="At example.com", kind="segment", filter={"conditions": [
+                {"field": "email_domain", "op": "equals", "value": "example.com", "key": ""}]})
         other = TargetList(name="Offers")
         template = Template(name="News", subject="News", html=HTML, text=None, from_name="News", from_email="news@example.com",
                             reply_to="")
@@ -173,6 +177,18 @@ def test_opt_out_of_this_mass_emails_lists_only(app, client, smtp_catcher):
         opted_out = dict(db.session.execute(select(TargetList.name, ListMembership.opted_out_at)
                                             .join(ListMembership, ListMembership.list_id == TargetList.id)).all())
         assert opted_out["Newsletter"] is not None and opted_out["Offers"] is None
+
+
+def test_a_mass_email_to_a_segment_unsubscribes_entirely_as_its_page_says(app, client, smtp_catcher):
+    """A segment's member has no membership to opt out of: "this mass email's lists only" could not
+    keep them from the segment's next send, so the link takes them off everything."""
+    (rid, html), = sent_message(app, opt_out_entirely=False, to_segment=True).values()
+    assert b"You will get no more mailings from us at this address." in client.get(link(html, "/t/u/")).data
+
+    client.post(link(html, "/t/u/"), data={}, csrf=False)
+
+    with app.app_context():
+        assert db.session.scalar(select(Contact.status)) == "unsubscribed"
 
 
 def test_resubscribing_from_the_preference_page_is_on_record_with_time_and_address(app, client, smtp_catcher):

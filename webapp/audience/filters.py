@@ -4,6 +4,10 @@ A condition is `{"field": ..., "op": ..., "value": ..., "key": ...}` ("key" name
 custom field when field is "custom"). Conditions combine with AND; no condition
 means every contact. The clause is used in INSERT .. SELECT, so a filter that
 matches a million contacts never brings one of them into Python.
+
+The contact table's search box and status are conditions too ("search" goes through
+search.contact_search_clause), so a ContactFilter is the one filter the contact table, the
+list builder and a segment (a list that stores its filter, audience/segments.py) all share.
 """
 import re
 from dataclasses import dataclass
@@ -13,6 +17,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from webapp.audience.custom_fields import spellings
 from webapp.audience.models import CONTACT_STATUSES, Contact, ListMembership, TargetList
+from webapp.audience.search import contact_search_clause
 from webapp.common.clock import utcnow
 from webapp.common.params import database_id
 from webapp.extensions import db
@@ -25,6 +30,7 @@ class Field:
 
 
 FIELDS = {
+    "search": Field("Search words", "search"),
     "email": Field("Email", "text"),
     "email_domain": Field("Email domain", "text"),
     "first_name": Field("First name", "text"),
@@ -49,6 +55,7 @@ OPERATORS = {
     "in_last_days": "is in the last N days",
     "member_of": "is a member of",
     "not_member_of": "is not a member of",
+    "matches": "match",
 }
 
 OPERATORS_BY_KIND = {
@@ -57,6 +64,8 @@ OPERATORS_BY_KIND = {
     # last_activity_at is empty for contacts who never opened or clicked.
     "date": ("before", "after", "in_last_days", "is_empty", "is_not_empty"),
     "list": ("member_of", "not_member_of"),
+    # The contact table's search box: every word in the email, name or company (search.py).
+    "search": ("matches",),
 }
 
 VALUELESS = {"is_empty", "is_not_empty"}
@@ -107,8 +116,13 @@ def _problem(condition):
         return f"Enter a whole number of days between 1 and {MAX_DAYS}."
     elif kind == "status" and value not in CONTACT_STATUSES:
         return f"Status must be one of: {', '.join(CONTACT_STATUSES)}."
-    elif kind == "list" and not (database_id(value) and db.session.get(TargetList, database_id(value))):
-        return "Choose an existing target list."
+    elif kind == "list":
+        target_list = db.session.get(TargetList, database_id(value)) if database_id(value) else None
+        if target_list is None:
+            return "Choose an existing target list (the one chosen may have been deleted)."
+        if target_list.kind != "static":
+            # A segment has no memberships to look up; nesting filters would also let two segments name each other.
+            return f"“{target_list.name}” is a segment; a condition can name a list with members only."
     return None
 
 
@@ -158,6 +172,8 @@ def _date_clause(column, op, value, now):
 
 def _condition_clause(condition, now):
     op, value = condition["op"], (condition.get("value") or "").strip()
+    if op == "matches":
+        return contact_search_clause(value)
     if op in ("member_of", "not_member_of"):
         on_list = exists().where(ListMembership.list_id == database_id(value), ListMembership.contact_id == Contact.id)
         return on_list if op == "member_of" else ~on_list
@@ -195,3 +211,67 @@ def conditions_from_form(form):
     width = max(map(len, columns), default=0)
     padded = [column + [""] * (width - len(column)) for column in columns]
     return [dict(field=f, op=o, value=v, key=k) for f, o, v, k in zip(*padded)]
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    """A filter over contacts that can be stored (as_json) and read back (from_json): conditions combined with AND."""
+
+    conditions: tuple = ()
+
+    @classmethod
+    def from_json(cls, data):
+        """The filter a segment stored; anything that is not a list of conditions reads as no condition."""
+        rows = (data or {}).get("conditions") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            return cls()
+        keys = ("field", "op", "value", "key")
+        return cls(tuple({key: str(row.get(key) or "") for key in keys} for row in rows if isinstance(row, dict)))
+
+    @classmethod
+    def from_contact_table(cls, query, status):
+        """The contact table's search box and status, as conditions."""
+        conditions = []
+        if (query or "").strip():
+            conditions.append(dict(field="search", op="matches", value=query.strip(), key=""))
+        if status:
+            conditions.append(dict(field="status", op="equals", value=status, key=""))
+        return cls(tuple(conditions))
+
+    @classmethod
+    def from_form(cls, form):
+        return cls(tuple(conditions_from_form(form)))
+
+    def as_json(self):
+        return {"conditions": [dict(c) for c in self.conditions]}
+
+    def problems(self):
+        return problems(list(self.conditions))
+
+    def clause(self, now=None):
+        """The WHERE clause over Contact; raises FilterError when a condition is unusable."""
+        return filter_clause(list(self.conditions), now)
+
+    def describe(self):
+        """The filter in words, e.g. “Search words match “acme” and Status equals active”."""
+        if not self.conditions:
+            return "Every contact"
+        words = " and ".join(_describe_condition(c) for c in self.conditions)
+        return words[:1].upper() + words[1:]
+
+
+def _describe_condition(condition):
+    field = FIELDS.get(condition.get("field"))
+    if field is None:
+        return "an unknown condition"
+    name = f"custom field “{condition.get('key')}”" if condition["field"] == "custom" else field.label
+    words = f"{name} {OPERATORS.get(condition.get('op'), condition.get('op'))}"
+    if condition.get("op") in VALUELESS:
+        return words
+    value = condition.get("value") or ""
+    if field.kind == "list":
+        target_list = db.session.get(TargetList, database_id(value)) if database_id(value) else None
+        return f"{words} {'“' + target_list.name + '”' if target_list else 'a deleted list'}"
+    if condition.get("op") == "in_last_days":
+        return f"{name} is in the last {value} days"
+    return f"{words} “{value}”"

@@ -190,7 +190,8 @@ def recent_imports(limit=50):
 
 
 def list_choices():
-    return db.session.execute(select(TargetList.id, TargetList.name).order_by(TargetList.name)).all()
+    """The lists an import may add its contacts to: static ones (a segment's members follow its filter)."""
+    return db.session.execute(select(TargetList.id, TargetList.name).where(TargetList.kind == "static").order_by(TargetList.name)).all()
 
 
 def list_name_taken(name):

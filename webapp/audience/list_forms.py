@@ -1,7 +1,7 @@
 """Forms for target lists and suppressions."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.audience.lists import name_taken
@@ -23,6 +23,20 @@ class ListForm(FlaskForm):
     def validate_name(self, field):
         if name_taken(field.data, except_id=self.list_id):
             raise ValidationError(f"A list named “{field.data.strip()}” already exists. Choose another name.")
+
+
+class NewListForm(ListForm):
+    kind = RadioField("Kind", default="static", choices=[
+        SelectChoice("static", "Static list: you add contacts by hand, by search or as a one-time copy of a filter"),
+        SelectChoice("segment", "Segment: a saved filter; its members are whoever matches it when you look or send"),
+    ])
+
+
+class SegmentForm(ListForm):
+    """“Save as segment” under the contact table: a name, and the table's search and status as they are."""
+
+    q = HiddenField(filters=[lambda value: (value or "").strip()])
+    status = HiddenField(filters=[lambda value: value or ""])
 
 
 def _text(value):

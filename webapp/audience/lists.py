@@ -6,6 +6,7 @@ from sqlalchemy import delete, exists, func, insert, literal, select, update
 from webapp.audience.contacts import SORTS as CONTACT_SORTS
 from webapp.audience.models import Contact, ListMembership, TargetList
 from webapp.audience.search import contact_search_clause
+from webapp.audience.segments import live_count
 from webapp.auth.models import User
 from webapp.common.clock import utcnow
 from webapp.extensions import db
@@ -26,7 +27,8 @@ class AddResult:
 
 
 def lists_overview():
-    """Every list with its subscribed and opted-out member counts, from one grouped query."""
+    """Every list with its subscribed and opted-out member counts, from one grouped query; a segment's
+    members are counted live (one count each), and a segment whose filter cannot be used says why."""
     counts = (
         select(
             ListMembership.list_id,
@@ -42,10 +44,13 @@ def lists_overview():
         .outerjoin(User, User.id == TargetList.created_by_id)
         .order_by(func.lower(TargetList.name))
     )
-    return [
-        dict(list=target_list, created_by=name or email, subscribed=subscribed, opted_out=opted_out)
-        for target_list, name, email, subscribed, opted_out in rows
-    ]
+    overview = []
+    for target_list, name, email, subscribed, opted_out in rows:
+        row = dict(list=target_list, created_by=name or email, subscribed=subscribed, opted_out=opted_out, problem=None)
+        if target_list.is_segment:
+            row.update(zip(("subscribed", "problem"), live_count(target_list)), opted_out=None)
+        overview.append(row)
+    return overview
 
 
 def list_counts(list_id):

@@ -9,6 +9,7 @@ from webapp.extensions import db
 CONTACT_STATUSES = tuple(vocabulary.CONTACT_STATUSES)
 SUPPRESSION_REASONS = tuple(vocabulary.SUPPRESSION_REASONS)
 IMPORT_STATES = tuple(vocabulary.IMPORT_STATES)
+LIST_KINDS = tuple(vocabulary.LIST_KINDS)
 
 
 class Contact(db.Model):
@@ -48,13 +49,24 @@ class Contact(db.Model):
 
 
 class TargetList(db.Model):
+    """A static list keeps its members as memberships; a segment keeps a filter instead (audience/segments.py),
+    and its members are whoever matches that filter at the moment someone asks."""
+
     __tablename__ = "target_lists"
+    __table_args__ = (CheckConstraint(f"kind IN {LIST_KINDS}", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    kind: Mapped[str] = mapped_column(String(20), default="static", server_default="static")
+    # A segment's filter: {"conditions": [...]} as audience.filters.ContactFilter reads it; NULL for a static list.
+    filter: Mapped[dict | None] = mapped_column(JSON)
+
+    @property
+    def is_segment(self):
+        return self.kind == "segment"
 
     memberships: Mapped[list["ListMembership"]] = relationship(back_populates="target_list", cascade="all, delete-orphan", passive_deletes=True)
 

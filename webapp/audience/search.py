@@ -42,7 +42,7 @@ def _contains_all(words):
     # An FTS5 phrase per word ("" escapes a quote), which the trigram tokenizer matches anywhere, in any case.
     query = " ".join('"' + word.replace('"', '""') + '"' for word in words)
     matching = select(literal_column("rowid")).select_from(text(SQLITE_SEARCH_TABLE)) \
-        .where(text(f"{SQLITE_SEARCH_TABLE} MATCH :search_words").bindparams(search_words=query))
+        .where(literal_column(SQLITE_SEARCH_TABLE).op("MATCH")(literal(query)))  # an anonymous parameter: two searches may meet in one query
     return Contact.id.in_(matching)
 
 

@@ -73,6 +73,12 @@ SUPPRESSION_REASONS = {
     "soft_bounces": Term("Repeated soft bounces"),
 }
 
+# What a target list is: members kept by hand (and copied from filters), or a saved filter that stays live.
+LIST_KINDS = {
+    "static": Term("list"),
+    "segment": Term("segment", "badge-running"),
+}
+
 IMPORT_STATES = {
     "uploaded": Term("waiting for mapping", "badge-pending"),
     "queued": Term("queued", "badge-pending"),
@@ -135,6 +141,7 @@ VOCABULARIES = {
     "contact_status": CONTACT_STATUSES,
     "suppression_reason": SUPPRESSION_REASONS,
     "import_state": IMPORT_STATES,
+    "list_kind": LIST_KINDS,
     "event_kind": EVENT_KINDS,
     "event_source": EVENT_SOURCES,
     "verdict": VERDICTS,

@@ -22,6 +22,7 @@ from webapp.audience.models import Contact, ListMembership, Suppression
 from webapp.common.sql import insert_ignoring_conflicts, update_many
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, MassEmailList, Recipient
+from webapp.sending.resolve import unsubscribing_entirely
 
 DELIVERABLE = ("sent", "unconfirmed")  # may become delivered
 # A report may bounce these; a deferral never retried within the retry window expires as a soft bounce.
@@ -149,12 +150,11 @@ class Effects:
     def _unsubscribe(self):
         if not self.unsubscribes:
             return
-        entirely = dict(db.session.execute(
-            select(MassEmail.id, MassEmail.opt_out_entirely)
-            .where(MassEmail.id.in_({unsubscribe[2] for unsubscribe in self.unsubscribes}))
-        ).all())
+        mass_email_ids = {unsubscribe[2] for unsubscribe in self.unsubscribes}
+        known = set(db.session.scalars(select(MassEmail.id).where(MassEmail.id.in_(mass_email_ids))))
+        entirely = unsubscribing_entirely(mass_email_ids) | (mass_email_ids - known)  # no mass email: everything
         for contact_id, email, mass_email_id, scope, list_ids, at, source in self.unsubscribes:
-            if (scope or ("all" if entirely.get(mass_email_id, True) else "lists")) == "all":
+            if (scope or ("all" if mass_email_id in entirely else "lists")) == "all":
                 self.suppress(email, "unsubscribe", source)
                 self.contact_status(contact_id, "unsubscribed")
             elif contact_id is not None:

@@ -112,7 +112,7 @@ class MassEmailForm(DripScheduleForm):
         super().__init__(*args, **kwargs)
         self.template_id.choices = _template_choices()
         overview = lists_overview()
-        lists = [SelectChoice(row["list"].id, row["list"].name) for row in overview]
+        lists = [SelectChoice(row["list"].id, row["list"].name + (" (segment)" if row["list"].is_segment else "")) for row in overview]
         self.member_counts = {row["list"].id: row["subscribed"] for row in overview}
         self.list_ids.choices = lists
         self.excluding_list_ids.choices = lists

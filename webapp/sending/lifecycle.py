@@ -16,6 +16,7 @@ import math
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from webapp.audience.segments import SegmentError
 from webapp.common.filters import label
 from webapp.common.queues import queue, redis_connection
 from webapp.compose.models import Template
@@ -304,5 +305,10 @@ def dry_run_summary(mass_email_id, now):
 
 
 def estimate(audience, now):
-    """dry_run_summary() for an Audience not saved yet: the new mass email form's live estimate."""
-    return dict(preview_summary(audience, now, get_settings()), skipped=skipped_counts(audience))
+    """dry_run_summary() for an Audience not saved yet: the new mass email form's live estimate.
+
+    A segment whose filter cannot be used counts nobody, and an added "problem" says why (sending would stop there)."""
+    try:
+        return dict(preview_summary(audience, now, get_settings()), skipped=skipped_counts(audience, now))
+    except SegmentError as error:
+        return dict(all=0, emailing=0, dropped={}, skipped={}, problem=str(error))

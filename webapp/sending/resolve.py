@@ -1,6 +1,8 @@
 """Recipient resolution: a mass email's lists become Recipient rows, in one set-based pass.
 
-Every distinct contact on the target lists gets a row, except contacts on an excluding list or
+Every distinct contact on the target lists gets a row (a segment's members are the contacts its
+filter matches at this moment, audience/segments.py; a segment whose filter cannot be used raises
+SegmentError, so the send stops with that reason), except contacts on an excluding list or
 reached by an earlier mass email this one excludes (_reached_by_earlier), who get none and are
 not counted. A row is "queued", or "dropped" with the first reason that applies, in the order
 of models.DROP_REASONS:
@@ -20,10 +22,11 @@ who this mass email is for (that is what "frozen when sending starts" means).
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, false, func, insert, literal, or_, select, text, true
+from sqlalchemy import DateTime, and_, case, exists, false, func, insert, literal, null, or_, select, text, true, union_all
 
 from webapp.audience.activity import LAST_ACTIVE, inactive_cutoff
-from webapp.audience.models import Contact, ListMembership, Suppression
+from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
+from webapp.audience.segments import SegmentError, split_lists
 from webapp.audience.suppressions import suppressed_clause
 from webapp.extensions import db
 from webapp.sending.models import PENDING_STATUSES, MassEmail, MassEmailExclusion, MassEmailList, Recipient
@@ -68,24 +71,44 @@ def _reached_by_earlier(mass_email_ids):
     return exists().where(Recipient.contact_id == Contact.id, Recipient.mass_email_id.in_(mass_email_ids), reached)
 
 
-def _skipped(audience):
+def _skipped(audience, now=None):
     """{"lists": clause, "earlier": clause} for the contacts who get no row at all (None: nobody)."""
-    on_excluding_list = exists().where(ListMembership.contact_id == Contact.id,
-                                       ListMembership.list_id.in_(audience.excluding_list_ids))
-    return {"lists": on_excluding_list if audience.excluding_list_ids else None,
+    static, segment_members = split_lists(audience.excluding_list_ids, now)
+    on_excluding_list = [exists().where(ListMembership.contact_id == Contact.id, ListMembership.list_id.in_(static))
+                         ] if static else []
+    if segment_members is not None:
+        on_excluding_list.append(segment_members)  # over the outer Contact row, like the EXISTS
+    return {"lists": or_(*on_excluding_list) if on_excluding_list else None,
             "earlier": _reached_by_earlier(audience.excluding_mass_email_ids)}
 
 
-def _on_targets(audience):
-    """One row per contact on the target lists, with whether it opted out of every one of them."""
-    return (
-        select(
-            ListMembership.contact_id,
-            # Every membership among the target lists opted out: count(x) skips NULLs.
-            (func.count(ListMembership.opted_out_at) == func.count()).label("opted_out_everywhere"),
+def _on_targets(audience, now=None):
+    """One row per contact on the target lists, with whether it opted out of every one of them.
+
+    A segment's member has no membership to opt out of: it counts as a list still opted in."""
+    static, segment_members = split_lists(audience.list_ids, now)
+    if segment_members is None:
+        return (
+            select(
+                ListMembership.contact_id,
+                # Every membership among the target lists opted out: count(x) skips NULLs.
+                (func.count(ListMembership.opted_out_at) == func.count()).label("opted_out_everywhere"),
+            )
+            .where(ListMembership.list_id.in_(static))
+            .group_by(ListMembership.contact_id)
+            .subquery("on_targets")
         )
-        .where(ListMembership.list_id.in_(audience.list_ids))
-        .group_by(ListMembership.contact_id)
+    if not static:  # segments only: their members are distinct contacts already, with no opt-out to count
+        return select(Contact.id.label("contact_id"), false().label("opted_out_everywhere")).where(segment_members) \
+            .subquery("on_targets")
+    on_lists = union_all(
+        select(ListMembership.contact_id, ListMembership.opted_out_at).where(ListMembership.list_id.in_(static)),
+        select(Contact.id.label("contact_id"), null().cast(DateTime).label("opted_out_at")).where(segment_members),
+    ).subquery("on_lists")
+    return (
+        select(on_lists.c.contact_id,
+               (func.count(on_lists.c.opted_out_at) == func.count()).label("opted_out_everywhere"))
+        .group_by(on_lists.c.contact_id)
         .subquery("on_targets")
     )
 
@@ -107,9 +130,9 @@ def _drop_reason(contacts_on_targets, now, settings):
 
 
 def _resolution_select(mass_email_id, audience, now, settings):
-    on_targets = _on_targets(audience)
+    on_targets = _on_targets(audience, now)
     # Emails are unique per contact, so "a record with a matching address" is the contact itself.
-    skipped = [clause for clause in _skipped(audience).values() if clause is not None]
+    skipped = [clause for clause in _skipped(audience, now).values() if clause is not None]
     resolved = (
         select(Contact.id.label("contact_id"), Contact.email, _drop_reason(on_targets, now, settings).label("drop_reason"))
         .select_from(on_targets.join(Contact, Contact.id == on_targets.c.contact_id))
@@ -182,11 +205,11 @@ def preview_summary(audience, now, settings):
     return _summary(resolved.c.status, resolved.c.drop_reason)
 
 
-def skipped_counts(audience):
+def skipped_counts(audience, now=None):
     """{"lists": n, "earlier": n}: contacts on the target lists skipped by the excluding lists, and by
     the earlier mass emails excluded (one contact may count in both); a kind not chosen is absent."""
-    on_targets = _on_targets(audience)
-    clauses = {kind: clause for kind, clause in _skipped(audience).items() if clause is not None}
+    on_targets = _on_targets(audience, now)
+    clauses = {kind: clause for kind, clause in _skipped(audience, now).items() if clause is not None}
     if not clauses:
         return {}
     counts = db.session.execute(
@@ -197,10 +220,27 @@ def skipped_counts(audience):
 
 
 def first_contact(audience):
-    """The first contact on the target lists that no exclusion skips (drop reasons aside), or None."""
-    on_targets = _on_targets(audience)
-    skipped = [clause for clause in _skipped(audience).values() if clause is not None]
+    """The first contact on the target lists that no exclusion skips (drop reasons aside), or None
+    (also when a segment's filter cannot be used: the confirm step says why beside its numbers)."""
+    try:
+        on_targets = _on_targets(audience)
+        skipped = [clause for clause in _skipped(audience).values() if clause is not None]
+    except SegmentError:
+        return None
     return db.session.scalar(
         select(Contact).join(on_targets, on_targets.c.contact_id == Contact.id)
         .where(~or_(*skipped) if skipped else true()).order_by(Contact.id).limit(1)
     )
+
+
+def unsubscribing_entirely(mass_email_ids):
+    """The mass emails among these whose unsubscribe link takes the contact off everything: those set
+    to (opt_out_entirely), and those sent to a segment, whose members have no membership to opt out of:
+    an opt-out of "this mass email's lists" could not keep them from its next send."""
+    if not mass_email_ids:
+        return set()
+    entirely = select(MassEmail.id).where(MassEmail.id.in_(mass_email_ids), MassEmail.opt_out_entirely.is_(True))
+    to_segment = (select(MassEmailList.mass_email_id).join(TargetList, TargetList.id == MassEmailList.list_id)
+                  .where(MassEmailList.mass_email_id.in_(mass_email_ids), MassEmailList.excluding.is_(False),
+                         TargetList.kind == "segment"))
+    return set(db.session.scalars(entirely.union(to_segment)))

@@ -6,6 +6,7 @@ from webapp.common.clock import utcnow
 from webapp.common.headers import SANDBOXED_MESSAGE
 from webapp.common.params import database_id
 from webapp.extensions import csrf, talisman
+from webapp.sending.resolve import unsubscribing_entirely
 from webapp.tracking import bp, subscriptions
 from webapp.tracking.fast_path import click_answer, pixel_answer
 from webapp.tracking.hits import Hit, record_click, record_open
@@ -48,7 +49,8 @@ def unsubscribe(token):
     if reader is None:
         return _not_found()
     if request.method == "GET":  # link scanners follow GETs: a GET never unsubscribes
-        return render_template("tracking/unsubscribe.html", reader=reader, token=token)
+        return render_template("tracking/unsubscribe.html", reader=reader, token=token,
+                               entirely=reader.mass_email.id in unsubscribing_entirely({reader.mass_email.id}))
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
     subscriptions.unsubscribe(reader, "one_click" if one_click else "unsubscribe_page", _hit())
     if one_click:  # RFC 8058: 200, no redirect, no page to click through

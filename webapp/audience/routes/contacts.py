@@ -1,4 +1,5 @@
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
 
 from webapp.audience import bp
 from webapp.audience.contacts import (
@@ -7,7 +8,10 @@ from webapp.audience.contacts import (
 )
 from webapp.audience.activity import inactivity
 from webapp.audience.export import export_rows
+from webapp.audience.filters import ContactFilter
 from webapp.audience.forms import ContactFilterForm, ContactForm
+from webapp.audience.list_forms import SegmentForm
+from webapp.audience.segments import create_segment
 from webapp.audience.models import CONTACT_STATUSES
 from webapp.common.clock import utcnow
 from webapp.common.pages import render, wants_fragment
@@ -28,13 +32,33 @@ def _contact_or_404(contact_id):
     return get_contact(contact_id) or abort(404)
 
 
-@bp.get("/contacts")
-def contacts():
+def _contacts_page(segment_form=None, status=200):
     form, args = _listing_args()
     listing = contact_page(args.get("q"), args.get("status"), args.get("sort", DEFAULT_SORT), args.get("dir", DEFAULT_DIRECTION),
                         after=request.args.get("after"), before=request.args.get("before"))
-    return render("audience/contacts.html", "audience/_contacts_table.html", form=form, args=args, listing=listing,
-                  sort=args.get("sort", DEFAULT_SORT), direction=args.get("dir", DEFAULT_DIRECTION))
+    return render("audience/contacts.html", "audience/_contacts_table.html", status=status, form=form, args=args, listing=listing,
+                  sort=args.get("sort", DEFAULT_SORT), direction=args.get("dir", DEFAULT_DIRECTION),
+                  segment_form=segment_form or SegmentForm(formdata=None))
+
+
+@bp.get("/contacts")
+def contacts():
+    return _contacts_page()
+
+
+@bp.post("/contacts/segment")
+def save_segment():
+    """“Save as segment”: the table's search and status become a segment's filter (it stays live)."""
+    form = SegmentForm()
+    if not form.validate():
+        return _contacts_page(form, 422)
+    contact_filter = ContactFilter.from_contact_table(form.q.data, form.status.data)
+    problems = contact_filter.problems()
+    if problems:
+        abort(400, "The search cannot be saved as a segment: " + "; ".join(problems.values()))
+    segment = create_segment(form.name.data, form.description.data, contact_filter, created_by_id=current_user.id)
+    flash(f"Segment “{segment.name}” saved: its members are whoever matches the filter when you look or send.", "success")
+    return redirect(url_for("audience.list_detail", list_id=segment.id), 303)
 
 
 @bp.get("/contacts/export.csv")

@@ -1,13 +1,13 @@
-"""Target lists: the index, a list's members, adding contacts by search or by filter."""
+"""Target lists: the index, a list's members, adding contacts by search or by filter; a segment's page and filter."""
 from functools import partial
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp.audience import bp, filters
+from webapp.audience import bp, filters, segments
 from webapp.audience import lists as service
-from webapp.audience.list_forms import ListForm
+from webapp.audience.list_forms import ListForm, NewListForm
 from webapp.audience.models import CONTACT_STATUSES, TargetList
 from webapp.common.params import database_id, page_number
 from webapp.common.pages import render, wants_fragment
@@ -16,6 +16,22 @@ from webapp.extensions import db
 
 def _target_list(list_id):
     return db.session.get(TargetList, list_id) or abort(404)
+
+
+def _static_list(list_id):
+    """The list, for the pages that change members by hand; a segment has none to change (409, saying why)."""
+    target_list = _target_list(list_id)
+    if target_list.is_segment:
+        abort(409, f"“{target_list.name}” is a segment: its members are the contacts matching its filter right now, "
+                   "so nobody is added or removed by hand. Change its filter instead.")
+    return target_list
+
+
+def _segment(list_id):
+    target_list = _target_list(list_id)
+    if not target_list.is_segment:
+        abort(404)
+    return target_list
 
 
 def _plural(count, word):
@@ -28,14 +44,18 @@ def _contact_ids():
 
 @bp.get("/lists")
 def lists():
-    return render("audience/lists.html", "audience/_lists.html", rows=service.lists_overview(), form=ListForm())
+    return render("audience/lists.html", "audience/_lists.html", rows=service.lists_overview(), form=NewListForm())
 
 
 @bp.post("/lists")
 def create_list():
-    form = ListForm()
+    form = NewListForm()
     if not form.validate():
         return render("audience/lists.html", "audience/_list_form.html", status=422, rows=service.lists_overview(), form=form)
+    if form.kind.data == "segment":
+        segment = segments.create_segment(form.name.data, form.description.data, filters.ContactFilter(), current_user.id)
+        flash(f"Segment “{segment.name}” created. Give it a filter: until then it matches every contact.", "success")
+        return redirect(url_for("audience.segment_filter", list_id=segment.id), 303)
     target_list = service.create_list(form.name.data, form.description.data, created_by_id=current_user.id)
     flash(f"List “{target_list.name}” created. Now add contacts to it.", "success")
     return redirect(url_for("audience.list_detail", list_id=target_list.id), 303)
@@ -68,9 +88,25 @@ def _detail_context(target_list, **extra):
     return context
 
 
+def _segment_context(segment, **extra):
+    """A segment's page: its filter in words, and its members now (or why the filter cannot be used)."""
+    query, page = request.args.get("q", ""), request.args.get("page", 1, type=page_number)
+    count, problem = segments.live_count(segment)
+    members, total = segments.members_page(segment, query, page) if problem is None else ([], 0)
+    context = dict(
+        target_list=segment, description=segments.contact_filter(segment).describe(), count=count, problem=problem,
+        members=members, members_total=total, query=query, page_number=page, page_size=segments.PAGE_SIZE,
+        edit_form=ListForm(obj=segment, list_id=segment.id),
+    )
+    context.update(extra)
+    return context
+
+
 @bp.get("/lists/<int:list_id>")
 def list_detail(list_id):
     target_list = _target_list(list_id)
+    if target_list.is_segment:
+        return render("audience/segment_detail.html", "audience/_segment_members.html", **_segment_context(target_list))
     return render("audience/list_detail.html", "audience/_list_members.html", **_detail_context(target_list))
 
 
@@ -79,8 +115,9 @@ def edit_list(list_id):
     target_list = _target_list(list_id)
     form = ListForm(list_id=list_id)
     if not form.validate():
-        return render("audience/list_detail.html", "audience/_list_edit.html", status=422,
-                      **_detail_context(target_list, edit_form=form, editing=True))
+        page, context = ("audience/segment_detail.html", _segment_context) if target_list.is_segment else \
+            ("audience/list_detail.html", _detail_context)
+        return render(page, "audience/_list_edit.html", status=422, **context(target_list, edit_form=form, editing=True))
     service.update_list(target_list, form.name.data, form.description.data)
     flash("List saved.", "success")
     return redirect(url_for("audience.list_detail", list_id=list_id), 303)
@@ -95,7 +132,7 @@ def delete_list(list_id):
 
 def _change_members(list_id, change, describe):
     """Apply `change(list_id, contact_ids)` to the ticked members; answer with the members table (htmx) or the page."""
-    target_list = _target_list(list_id)
+    target_list = _static_list(list_id)
     contact_ids = _contact_ids()
     message = describe(change(target_list.id, contact_ids)) if contact_ids else "Tick one or more members first."
     if not wants_fragment():
@@ -121,7 +158,7 @@ def opt_in_members(list_id):
 
 @bp.get("/lists/<int:list_id>/candidates")
 def list_candidates(list_id):
-    target_list = _target_list(list_id)
+    target_list = _static_list(list_id)
     return render("audience/list_detail.html", "audience/_list_candidates.html", **_detail_context(target_list))
 
 
@@ -141,25 +178,38 @@ def _added(target_list, result):
 
 @bp.post("/lists/<int:list_id>/members")
 def add_members(list_id):
-    target_list = _target_list(list_id)
+    target_list = _static_list(list_id)
     return _added(target_list, service.add_contacts(target_list.id, _contact_ids()))
 
 
 @bp.post("/lists/<int:list_id>/members/search")
 def add_search_results(list_id):
-    target_list = _target_list(list_id)
+    target_list = _static_list(list_id)
     result = service.add_search_results(target_list.id, request.form.get("find", ""), request.form.get("find_status") or None)
     return _added(target_list, result)
 
 
+# The builder serves two pages: populating a static list (a one-time copy) and a segment's filter (saved, live).
+BUILDERS = {
+    False: dict(page="audience.populate_list", preview="audience.populate_preview", template="audience/list_populate.html"),
+    True: dict(page="audience.segment_filter", preview="audience.segment_filter_preview", template="audience/segment_filter.html"),
+}
+
+
 def _filter_context(target_list, values, rebuild=False, submitted=False):
-    """The builder's rows from the submitted values, and what they match. A fresh page starts with one row.
+    """The builder's rows from the submitted values, and what they match. A fresh page starts with one row,
+    or a segment's saved conditions.
 
     A rebuild (after a field changed, or a row was added or removed) swaps an operator that no
     longer fits the field for one that does; a preview or a submission is judged as sent.
     Rows show their own errors only after a submission: while building, the live preview lists them.
     """
-    conditions = filters.conditions_from_form(values) if values else [filters.blank_condition()]
+    builder = BUILDERS[target_list.is_segment]
+    if target_list.is_segment and not values:
+        values = {"saved": "1"}  # judged and counted at once, like a preview
+        conditions = list(segments.contact_filter(target_list).conditions)
+    else:
+        conditions = filters.conditions_from_form(values) if values else [filters.blank_condition()]
     if "add" in values:
         conditions.append(filters.blank_condition())
     remove = database_id(values.get("remove", ""))
@@ -174,18 +224,20 @@ def _filter_context(target_list, values, rebuild=False, submitted=False):
         row_problems=problems if submitted else {},
         fields=filters.FIELDS, operators=filters.OPERATORS, operators_for=filters.operators_for,
         valueless=filters.VALUELESS, statuses=CONTACT_STATUSES,
-        all_lists=db.session.scalars(select(TargetList).order_by(TargetList.name)).all(),
+        all_lists=db.session.scalars(select(TargetList).where(TargetList.kind == "static").order_by(TargetList.name)).all(),
+        builder_url=url_for(builder["page"], list_id=target_list.id), preview_url=url_for(builder["preview"], list_id=target_list.id),
     )
 
 
 def _filter_response(target_list, fragment, rebuild):
     context = _filter_context(target_list, request.args, rebuild)
-    status = 422 if context["problems"] and not rebuild else 200
-    response = render("audience/list_populate.html", fragment, status=status, **context)
+    status = 422 if context["problems"] and not rebuild and request.args else 200
+    builder = BUILDERS[target_list.is_segment]
+    response = render(builder["template"], fragment, status=status, **context)
     # The address bar keeps the conditions (not the add/remove clicks), so reload and sharing show the same filter.
     conditions = context["conditions"]
     response.headers["HX-Replace-Url"] = url_for(
-        "audience.populate_list", list_id=target_list.id,
+        builder["page"], list_id=target_list.id,
         **{name: [c[name] for c in conditions] for name in ("field", "op", "value", "key")},
     )
     return response
@@ -193,17 +245,17 @@ def _filter_response(target_list, fragment, rebuild):
 
 @bp.get("/lists/<int:list_id>/populate")
 def populate_list(list_id):
-    return _filter_response(_target_list(list_id), "audience/_list_filter.html", rebuild=True)
+    return _filter_response(_static_list(list_id), "audience/_list_filter.html", rebuild=True)
 
 
 @bp.get("/lists/<int:list_id>/populate/preview")
 def populate_preview(list_id):
-    return _filter_response(_target_list(list_id), "audience/_list_filter_preview.html", rebuild=False)
+    return _filter_response(_static_list(list_id), "audience/_list_filter_preview.html", rebuild=False)
 
 
 @bp.post("/lists/<int:list_id>/populate")
 def populate_from_filter(list_id):
-    target_list = _target_list(list_id)
+    target_list = _static_list(list_id)
     conditions = filters.conditions_from_form(request.form)
     try:
         clause = filters.filter_clause(conditions)
@@ -213,3 +265,25 @@ def populate_from_filter(list_id):
     result = service.add_matching(target_list.id, clause)
     flash(_added_message(result), "success")
     return redirect(url_for("audience.list_detail", list_id=target_list.id), 303)
+
+
+@bp.get("/lists/<int:list_id>/filter")
+def segment_filter(list_id):
+    return _filter_response(_segment(list_id), "audience/_list_filter.html", rebuild=True)
+
+
+@bp.get("/lists/<int:list_id>/filter/preview")
+def segment_filter_preview(list_id):
+    return _filter_response(_segment(list_id), "audience/_list_filter_preview.html", rebuild=False)
+
+
+@bp.post("/lists/<int:list_id>/filter")
+def save_segment_filter(list_id):
+    segment = _segment(list_id)
+    contact_filter = filters.ContactFilter.from_form(request.form)
+    if contact_filter.problems():
+        context = _filter_context(segment, request.form, submitted=True)
+        return render("audience/segment_filter.html", "audience/_list_filter.html", status=422, **context)
+    segments.update_filter(segment, contact_filter)
+    flash("Filter saved: the segment's members are whoever matches it from now on.", "success")
+    return redirect(url_for("audience.list_detail", list_id=segment.id), 303)
