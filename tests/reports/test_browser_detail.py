@@ -1,6 +1,9 @@
 """A marketer reads a mass email's report in a real browser: cards swap the table in place, the URL follows."""
+import csv
+import io
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -58,3 +61,50 @@ def test_a_card_swaps_the_table_and_back_restores_the_previous_card(page, app, m
     screenshot(page, "report-bounced-panel")
     page.locator("#recipient-panel").get_by_role("button", name="Close").click()
     expect(page.locator("#recipient-panel")).to_be_hidden()
+
+
+def test_the_table_searches_sorts_filters_pages_and_exports_what_it_shows(page, app, marketer):
+    mass_email = a_mass_email("July news", state="sent", list_size_all=65, list_size_emailing=65, sent_count=65,
+                              delivered_count=60, bounced_count=5)
+    for n in range(65):
+        bounced = n >= 60
+        a_recipient(mass_email, f"r{n:02}@example.org", status="bounced" if bounced else "delivered", sent_at=T0,
+                    status_changed_at=T0 + timedelta(minutes=n), bounce_kind="hard" if bounced else None,
+                    smtp_reply="550 5.1.1 no such user" if bounced else None)
+    log_in(page, "marketer@example.com")
+    page.goto(f"/mass-emails/{mass_email.id}")
+    rows = page.locator("[data-contact-table] tbody tr")
+    emails = page.locator("[data-contact-table] tbody tr td:nth-child(2)")
+
+    expect(rows).to_have_count(50)
+    expect(emails.first).to_have_text("r64@example.org")  # newest change first
+    page.get_by_role("link", name="Next →").click()
+    expect(rows).to_have_count(15)
+    expect(emails.last).to_have_text("r00@example.org")
+    expect(page).to_have_url(re.compile(r"after="))
+    page.get_by_role("link", name="← Previous").click()
+    expect(rows).to_have_count(50)
+    expect(emails.first).to_have_text("r64@example.org")
+
+    page.get_by_role("link", name="Email", exact=True).click()
+    expect(emails.first).to_have_text("r00@example.org")
+    expect(page).to_have_url(re.compile(r"sort=email&dir=asc"))
+    page.get_by_role("link", name="Email ▲").click()
+    expect(emails.first).to_have_text("r64@example.org")
+
+    page.get_by_label("Search by email or name").fill("r07")
+    page.get_by_label("Search by email or name").press("Enter")
+    expect(rows).to_have_count(1)
+    expect(emails.first).to_have_text("r07@example.org")
+    page.get_by_label("Search by email or name").fill("")
+    page.get_by_label("Status").select_option("bounced")
+    page.get_by_role("button", name="Search").click()
+    expect(rows).to_have_count(5)
+    expect(page).to_have_url(re.compile(r"status=bounced"))
+    settled(page)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    exported = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert [row["email"] for row in exported] == emails.all_inner_texts()  # exactly the rows shown, in their order
+    assert {row["smtp_reply"] for row in exported} == {"550 5.1.1 no such user"}
