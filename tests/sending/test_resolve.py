@@ -9,18 +9,8 @@ from webapp.audience.models import Contact
 from webapp.extensions import db
 from webapp.sending.models import MassEmail, Recipient
 from webapp.sending.resolve import recipient_summary, resolve_recipients
-from webapp.settings.service import get_settings
 
 NOW = datetime(2026, 6, 1, 12, 0)
-
-
-@pytest.fixture
-def settings(ctx):
-    settings = get_settings()
-    settings.inactivity_days = None
-    settings.max_recipients_per_send = None
-    db.session.commit()
-    return settings
 
 
 def contact(email, status="active", last_activity_at=NOW, created_at=NOW - timedelta(days=1)):

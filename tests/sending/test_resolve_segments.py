@@ -10,18 +10,8 @@ from webapp.extensions import db
 from webapp.sending import lifecycle
 from webapp.sending.models import MassEmail, Recipient
 from webapp.sending.resolve import Audience, recipient_summary, resolve_recipients
-from webapp.settings.service import get_settings
 
 NOW = datetime(2026, 6, 1, 12, 0)
-
-
-@pytest.fixture
-def settings(ctx):
-    settings = get_settings()
-    settings.inactivity_days = None
-    settings.max_recipients_per_send = None
-    db.session.commit()
-    return settings
 
 
 def contact(email, status="active", **custom_fields):
