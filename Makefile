@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # CI runs the suite a second time on the machine's PostgreSQL and Redis servers, without the
-# browser tests: pages read the database only through services the other tests run there.
+# browser tests (pages read the database only through services the other tests run there) and
+# without the tests marked database_free, which would run exactly the same code again.
 CI_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/0
 
@@ -23,7 +24,7 @@ test: $(STAMP)
 	@sh tests/ensure_chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 ifeq ($(CI),true)
-	DATABASE_URL=$(CI_DATABASE_URL) REDIS_URL=$(CI_REDIS_URL) $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+	DATABASE_URL=$(CI_DATABASE_URL) REDIS_URL=$(CI_REDIS_URL) $(BIN)/python -m pytest -m "not browser and not database_free" $(PYTEST_ARGS)
 endif
 
 bench: $(STAMP)

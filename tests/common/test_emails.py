@@ -10,6 +10,7 @@ from webapp.common.emails import InvalidEmail, _fast_normalize, normalize_email
 ATEXT = "abcXYZ0189!#$%&'*+/=?^_`{|}~-"
 TRICKY = ATEXT + '.."@ ()<>[]\\,;:é\u00df\u200b\u0301Ａ'
 HOST = "abzAZ09-"
+pytestmark = pytest.mark.database_free
 SPECIAL_TLDS = ["arpa", "invalid", "local", "localhost", "onion", "test", "example", "com", "co", "xn--p1ai", "c0m", "a"]
 
 

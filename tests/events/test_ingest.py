@@ -1,64 +1,15 @@
 """The one ingestion: events stored once, recipients moved forward only, counters equal to the rows."""
-from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from webapp.audience.models import Contact, ListMembership, Suppression, TargetList
-from webapp.compose.models import Template
+from tests.events.helpers import BROWSER, T0, a_sent_mass_email, at, counters, event, recipient
+from webapp.audience.models import Contact, ListMembership, Suppression
 from webapp.events.ingest import Incoming, ingest
 from webapp.events.models import Event
 from webapp.extensions import db
-from webapp.sending.models import MassEmail, MassEmailList, Recipient
+from webapp.sending.models import MassEmail, Recipient
 from webapp.settings.service import get_settings
-
-T0 = datetime(2026, 6, 1, 9, 0)
-BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
-COUNTERS = ("sent_count", "delivered_count", "bounced_count", "deferred_count", "unique_open_count", "human_open_count",
-            "open_count", "unique_click_count", "human_click_count", "click_count", "complaint_count", "unsubscribe_count")
-
-
-def a_sent_mass_email(count, opt_out_entirely=True):
-    """A mass email whose `count` recipients (p0@example.com ...) our relay took at T0; returns (id, [recipient ids])."""
-    target = TargetList(name=f"List {count}")
-    template = Template(name=f"T{count}", subject="Hi", html="<p>Hi</p>", text=None, from_name="", from_email="", reply_to="")
-    db.session.add_all([target, template])
-    db.session.flush()
-    mail = MassEmail(name="June news", template_version=template.snapshot(), state="sent",
-                     opt_out_entirely=opt_out_entirely, sent_count=count)
-    mail.lists = [MassEmailList(list_id=target.id, excluding=False)]
-    db.session.add(mail)
-    db.session.flush()
-    emails = [f"p{n}@example.com" for n in range(count)]
-    db.session.execute(insert(Contact), [{"email": e, "email_domain": "example.com"} for e in emails])
-    contacts = db.session.execute(select(Contact.id, Contact.email).where(Contact.email.in_(emails)).order_by(Contact.id)).all()
-    db.session.execute(insert(ListMembership), [{"list_id": target.id, "contact_id": cid} for cid, _ in contacts])
-    db.session.execute(insert(Recipient), [
-        {"mass_email_id": mail.id, "contact_id": cid, "email": email, "status": "sent", "sent_at": T0,
-         "message_id": f"<m{n}@mail.example.com>"} for n, (cid, email) in enumerate(contacts)
-    ])
-    db.session.commit()
-    return mail.id, db.session.scalars(select(Recipient.id).where(Recipient.mass_email_id == mail.id).order_by(Recipient.id)).all()
-
-
-def counters(mail_id):
-    db.session.expire_all()
-    mail = db.session.get(MassEmail, mail_id)
-    return {name: getattr(mail, name) for name in COUNTERS if getattr(mail, name)}
-
-
-def recipient(rid):
-    db.session.expire_all()
-    return db.session.get(Recipient, rid)
-
-
-def at(seconds):
-    return T0 + timedelta(seconds=seconds)
-
-
-def event(kind, rid, seconds, key=None, **fields):
-    return Incoming(kind=kind, at=at(seconds), source=fields.pop("source", "sendgrid"), recipient_id=rid, dedupe_key=key,
-                    **fields)
 
 
 def test_the_same_events_twice_are_stored_and_counted_once(ctx):
@@ -234,8 +185,8 @@ def test_a_later_click_turns_an_earlier_human_click_into_a_burst(ctx):
 
 def test_smtp_outcomes_of_a_fold_count_once(ctx):
     """The fold hands its outcomes to ingestion (sending.journal.OUTCOMES_FOLDED)."""
-    from webapp.sending.journal import Entry, Journal, fold
     from webapp.common.queues import redis_connection
+    from webapp.sending.journal import Entry, Journal, fold
 
     mail_id, (ok, gone, later) = a_sent_mass_email(3)
     db.session.execute(Recipient.__table__.update().values(status="sending", claim_token="claim", sent_at=None))
@@ -256,8 +207,8 @@ def test_smtp_outcomes_of_a_fold_count_once(ctx):
 
 
 def test_the_relay_acceptance_means_delivered_when_the_admin_says_so(ctx):
-    from webapp.sending.journal import Entry, Journal, fold
     from webapp.common.queues import redis_connection
+    from webapp.sending.journal import Entry, Journal, fold
 
     get_settings().delivered_on_acceptance = True
     mail_id, (rid,) = a_sent_mass_email(1)

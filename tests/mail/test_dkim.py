@@ -13,6 +13,7 @@ from webapp.mail.dkim import (
     SIGNED_HEADERS, DkimKey, DkimSigner, InvalidDkimKey, check_private_key, dns_record, public_key_base64,
 )
 
+pytestmark = pytest.mark.database_free
 DOMAIN = "example.com"
 
 

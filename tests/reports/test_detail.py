@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.factories import a_contact, a_mass_email, a_recipient, an_event
+from tests.reports.helpers import recipient_ids, report_ids
 from webapp.extensions import db
 from webapp.sending.models import Recipient
 
@@ -45,15 +46,6 @@ def report(app):
     return mass_email.id, people
 
 
-def _ids(response):
-    assert response.status_code == 200, response.data[:300]
-    return [int(found) for found in re.findall(rb'data-recipient="(\d+)"', response.data)]
-
-
-def _shown(client, mass_email_id, **args):
-    return _ids(client.get(f"/mass-emails/{mass_email_id}/report", query_string=args, htmx=True))
-
-
 CARD_TRUTH = {
     "emailing": {"human", "bot", "opener", "quiet", "bounced", "sent", "unconfirmed", "queued"},
     "sent": {"human", "bot", "opener", "quiet", "bounced", "sent", "unconfirmed"},
@@ -73,7 +65,7 @@ CARD_TRUTH = {
 def test_each_card_lists_exactly_its_recipients(marketer_client, report, card):
     mass_email_id, people = report
 
-    assert set(_shown(marketer_client, mass_email_id, card=card)) == {people[key] for key in CARD_TRUTH[card]}
+    assert set(report_ids(marketer_client, mass_email_id, card=card)) == {people[key] for key in CARD_TRUTH[card]}
 
 
 def test_the_page_shows_the_stored_counters_with_rates_and_the_header(marketer_client, report):
@@ -85,7 +77,7 @@ def test_the_page_shows_the_stored_counters_with_rates_and_the_header(marketer_c
     assert b'data-card-count="all_clicks">4<' in page.data and b'data-card-count="spam">1<' in page.data
     assert b"Suppressed: hard bounce 1" in page.data  # the dropped card's reasons
     assert b"data-message-link" in page.data and b"/t/v/" in page.data
-    assert _ids(page) == [people["dropped"]]
+    assert recipient_ids(page) == [people["dropped"]]
     assert b'id="progress"' in page.data  # the progress, pause and cancel stay on the page
 
 
@@ -98,7 +90,7 @@ def test_the_page_shows_the_stored_counters_with_rates_and_the_header(marketer_c
 def test_sub_cards_split_engaged_recipients_into_human_bot_and_not_engaged(marketer_client, report, card, sub, expected):
     mass_email_id, people = report
 
-    assert set(_shown(marketer_client, mass_email_id, card=card, sub=sub)) == {people[key] for key in expected}
+    assert set(report_ids(marketer_client, mass_email_id, card=card, sub=sub)) == {people[key] for key in expected}
 
 
 def test_the_sub_cards_and_bot_notice_show_counts_and_link_to_the_bot_rules(marketer_client, report):
@@ -115,18 +107,18 @@ def test_the_sub_cards_and_bot_notice_show_counts_and_link_to_the_bot_rules(mark
 def test_search_matches_email_or_name_and_the_status_filter_narrows(marketer_client, report):
     mass_email_id, people = report
 
-    assert _shown(marketer_client, mass_email_id, q="OLGA") == [people["opener"]]
-    assert _shown(marketer_client, mass_email_id, q="bot") == [people["bot"]]  # Bob Bot's name and email
-    assert _shown(marketer_client, mass_email_id, q="100%_") == []  # wildcards are literal
-    assert set(_shown(marketer_client, mass_email_id, card="sent", status="delivered")) == \
+    assert report_ids(marketer_client, mass_email_id, q="OLGA") == [people["opener"]]
+    assert report_ids(marketer_client, mass_email_id, q="bot") == [people["bot"]]  # Bob Bot's name and email
+    assert report_ids(marketer_client, mass_email_id, q="100%_") == []  # wildcards are literal
+    assert set(report_ids(marketer_client, mass_email_id, card="sent", status="delivered")) == \
         {people[key] for key in ("human", "bot", "opener", "quiet")}
 
 
 @pytest.mark.parametrize("sort", ["name", "email", "status", "date"])
 def test_each_sort_orders_both_ways(marketer_client, report, sort):
     mass_email_id, people = report
-    ascending = _shown(marketer_client, mass_email_id, sort=sort, dir="asc")
-    descending = _shown(marketer_client, mass_email_id, sort=sort, dir="desc")
+    ascending = report_ids(marketer_client, mass_email_id, sort=sort, dir="asc")
+    descending = report_ids(marketer_client, mass_email_id, sort=sort, dir="desc")
 
     assert len(ascending) == 8 and set(ascending) == set(descending)
     if sort in ("email", "date"):  # unique keys: one order exactly reverses the other
@@ -166,14 +158,14 @@ def test_the_next_link_of_the_page_leads_to_the_following_rows(marketer_client, 
     next_url = re.search(rb'hx-get="([^"]+)"[^>]*rel="next"', first.data).group(1).decode().replace("&amp;", "&")
     second = marketer_client.get(next_url, htmx=True)
 
-    assert len(_ids(first)) == 5 and len(_ids(second)) == 3 and not set(_ids(first)) & set(_ids(second))
+    assert len(recipient_ids(first)) == 5 and len(recipient_ids(second)) == 3 and not set(recipient_ids(first)) & set(recipient_ids(second))
     assert b'rel="prev"' in second.data and b'rel="next"' not in second.data
 
 
 def test_the_export_has_exactly_the_rows_shown_and_neutralises_formulas(marketer_client, report):
     mass_email_id, people = report
     args = {"card": "delivered", "sort": "email", "dir": "asc"}
-    shown = _shown(marketer_client, mass_email_id, **args)
+    shown = report_ids(marketer_client, mass_email_id, **args)
     response = marketer_client.get(f"/mass-emails/{mass_email_id}/export.csv", query_string=args)
     rows = list(csv.DictReader(io.StringIO(response.data.decode())))
 

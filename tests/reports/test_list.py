@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import insert
 
 from tests.factories import a_mass_email, a_recipient, a_template, a_user
+from tests.reports.helpers import list_stats
 from webapp.events.ingest import Incoming, ingest
 from webapp.extensions import db
 from webapp.reports import listing
@@ -31,13 +32,6 @@ def _shown(client, **args):
     return _ids(client.get("/mass-emails", query_string=args, htmx=True))
 
 
-def _stats(response, mass_email_id):
-    """{data-stat: (href, text)} of one row's stat links."""
-    row = re.search(rf'<tr id="mass-email-{mass_email_id}".*?</tr>'.encode(), response.data, re.S).group(0).decode()
-    return {stat: (html.unescape(href), text) for href, stat, text in
-            re.findall(r'<a href="([^"]+)" data-stat="([\w-]+)"[^>]*>([^<]*)</a>', row)}
-
-
 def test_the_list_starts_empty_and_says_how_to_begin(marketer_client):
     page = marketer_client.get("/mass-emails")
 
@@ -53,7 +47,7 @@ def test_a_row_shows_every_stored_counter_each_a_link_to_its_card(app, marketer_
     page = marketer_client.get("/mass-emails")
 
     base = f"/mass-emails/{mass_email.id}"
-    assert _stats(page, mass_email.id) == {
+    assert list_stats(page, mass_email.id) == {
         "emailing": (f"{base}?card=emailing", "89"), "all": (base, "97"), "sent": (f"{base}?card=sent", "83"),
         "delivered": (f"{base}?card=delivered", "79"), "opens": (f"{base}?card=opens", "41"),
         "open_rate": (f"{base}?card=opens", "51.9%"), "human_open_rate": (f"{base}?card=opens&sub=human", "29.1%"), "clicks": (f"{base}?card=clicks", "19"),
@@ -72,7 +66,7 @@ def test_the_list_and_the_detail_view_read_the_same_counters(marketer_client, ma
     cancelled = a_mass_email("Cancelled", owner_id=marketer, state="cancelled", list_size_all=400, list_size_emailing=400,
                              sent_count=133, delivered_count=120, started_at=T0)
 
-    listed = _stats(marketer_client.get("/mass-emails"), cancelled.id)
+    listed = list_stats(marketer_client.get("/mass-emails"), cancelled.id)
     detail = marketer_client.get(f"/mass-emails/{cancelled.id}?card=sent")
 
     assert listed["sent"][1] == "133" and listed["delivered"][1] == "120"
@@ -90,7 +84,7 @@ def test_counters_kept_by_the_event_ingestion_show_in_the_list(ctx, marketer_cli
             Incoming(kind="click", at=T0 + timedelta(minutes=6), source="sendgrid", recipient_id=first, url="https://example.com/"),
             Incoming(kind="click", at=T0 + timedelta(minutes=7), source="sendgrid", recipient_id=first, url="https://example.com/")])
 
-    stats = _stats(marketer_client.get("/mass-emails"), mass_email.id)
+    stats = list_stats(marketer_client.get("/mass-emails"), mass_email.id)
     assert {key: stats[key][1] for key in ("sent", "delivered", "opens", "open_rate", "clicks", "all_clicks")} == \
            {"sent": "2", "delivered": "2", "opens": "1", "open_rate": "50.0%", "clicks": "1", "all_clicks": "2"}
 
@@ -100,7 +94,7 @@ def test_a_draft_has_no_numbers_to_link_yet(marketer_client, marketer):
 
     page = marketer_client.get("/mass-emails")
 
-    assert _ids(page) == [draft.id] and _stats(page, draft.id) == {}
+    assert _ids(page) == [draft.id] and list_stats(page, draft.id) == {}
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@ bounce after delivery) goes through the real ingestion, and every card, sub-card
 must say exactly the known truth."""
 from sqlalchemy import update
 
-from tests.events.test_ingest import BROWSER, a_sent_mass_email, event
-from tests.reports.test_detail import _shown
-from tests.reports.test_list import _stats
+from tests.events.helpers import BROWSER, a_sent_mass_email, event
+from tests.reports.helpers import list_stats, report_ids
 from webapp.events.ingest import ingest
 from webapp.extensions import db
 from webapp.sending.models import MassEmail
@@ -71,10 +70,10 @@ def test_every_card_sub_card_table_and_list_column_says_the_truth(ctx, marketer_
 
     assert (repeated.stored, repeated.repeats) == (0, len(engagement) + len(deliveries))
     page = marketer_client.get(f"/mass-emails/{mail_id}").get_data(as_text=True)
-    list_row = _stats(marketer_client.get("/mass-emails", query_string={"scope": "account"}), mail_id)
+    list_row = list_stats(marketer_client.get("/mass-emails", query_string={"scope": "account"}), mail_id)
     for (card, sub), expected in TRUTH.items():
         args = {"card": card} if sub == "all" else {"card": card, "sub": sub}
-        shown = {names[rid] for rid in _shown(marketer_client, mail_id, **args)}
+        shown = {names[rid] for rid in report_ids(marketer_client, mail_id, **args)}
         assert shown == expected, (card, sub)
         if sub == "all":
             if card != "all_clicks":  # that card counts clicks; its table lists the clickers

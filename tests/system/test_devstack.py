@@ -19,7 +19,8 @@ from rq.cron import CronScheduler
 
 from tests.machine import ROOT, free_port
 
-pytestmark = pytest.mark.worker  # `make run`'s whole stack runs as processes: web, worker, clock
+# `make run`'s whole stack runs as processes (web, worker, clock), on the embedded defaults whatever DATABASE_URL says.
+pytestmark = [pytest.mark.worker, pytest.mark.database_free]
 
 
 def _get_json(url):
